@@ -1,0 +1,35 @@
+//! # spot-decode
+//!
+//! Readers and writers for network telemetry, yielding Arrow [`RecordBatch`]es with Apache Spot's
+//! column names: flows (Spot CSV, `nfdump -o csv`, Parquet and Hive-partitioned folders), with
+//! the canonical schemas of flow, DNS and proxy events.
+//!
+//! Every reader streams: memory is bounded by the batch size, not the input size. Errors are
+//! typed ([`DecodeError`]) and name the file and line.
+//!
+//! ```
+//! use spot_decode::{FlowReader, flow_schema};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("flows.csv");
+//! let header = flow_schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(",");
+//! std::fs::write(&path, format!("{header}\n2026-11-25 09:39:52,1795599592,2026,11,25,9,39,52,0.5,\
+//! 10.0.0.1,10.0.0.2,51234,443,TCP,.AP.SF,0,0,12,4800,10,9000,0,0,0,0,0,0,10.0.0.254\n"))?;
+//! let reader = FlowReader::open(&[&path])?;
+//! let rows: usize = reader.batches().map(|b| b.map(|b| b.num_rows())).sum::<Result<_, _>>()?;
+//! assert_eq!(rows, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`RecordBatch`]: arrow::array::RecordBatch
+
+mod canonical;
+mod error;
+pub mod flow;
+pub mod schema;
+pub mod time;
+mod write;
+
+pub use error::{DecodeError, Result};
+pub use flow::{FlowFormat, FlowReader};
+pub use schema::{dns_schema, flow_schema, proxy_schema};
+pub use write::{BatchWriter, HiveWriter, OutputFormat};

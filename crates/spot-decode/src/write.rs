@@ -1,0 +1,206 @@
+//! Writing batches as CSV or Parquet, chosen by the output file's extension, and as
+//! Hive-partitioned Parquet folders.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::datatypes::{Int32Type, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::error::{DecodeError, Result};
+
+/// Output encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// CSV with a header line.
+    Csv,
+    /// Parquet, zstd-compressed.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The format named by `path`'s extension (`.csv` or `.parquet`).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => Ok(OutputFormat::Csv),
+            Some(e) if e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("parq") => {
+                Ok(OutputFormat::Parquet)
+            }
+            _ => Err(DecodeError::UnsupportedOutput {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+}
+
+enum Inner {
+    Csv(arrow::csv::Writer<BufWriter<File>>),
+    Parquet(ArrowWriter<File>),
+}
+
+/// Writes batches of one schema to a CSV or Parquet file.
+pub struct BatchWriter {
+    inner: Inner,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl BatchWriter {
+    /// Creates `path` (format from its extension) for batches of `schema`.
+    pub fn create(path: impl AsRef<Path>, schema: &SchemaRef) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let format = OutputFormat::from_path(&path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DecodeError::io(dir, e))?;
+        }
+        let file = File::create(&path).map_err(|e| DecodeError::io(&path, e))?;
+        let inner = match format {
+            OutputFormat::Csv => Inner::Csv(
+                arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(BufWriter::with_capacity(1 << 20, file)),
+            ),
+            OutputFormat::Parquet => {
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .build();
+                Inner::Parquet(
+                    ArrowWriter::try_new(file, schema.clone(), Some(props))
+                        .map_err(|e| DecodeError::parquet(&path, e))?,
+                )
+            }
+        };
+        Ok(BatchWriter {
+            inner,
+            path,
+            rows: 0,
+        })
+    }
+
+    /// Appends one batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match &mut self.inner {
+            Inner::Csv(w) => w
+                .write(batch)
+                .map_err(|e| DecodeError::arrow(&self.path, e))?,
+            Inner::Parquet(w) => w
+                .write(batch)
+                .map_err(|e| DecodeError::parquet(&self.path, e))?,
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Flushes and closes the file; returns the number of rows written.
+    pub fn finish(self) -> Result<u64> {
+        match self.inner {
+            Inner::Csv(w) => {
+                use std::io::Write;
+                let mut buf = w.into_inner();
+                buf.flush().map_err(|e| DecodeError::io(&self.path, e))?;
+            }
+            Inner::Parquet(w) => {
+                w.close().map_err(|e| DecodeError::parquet(&self.path, e))?;
+            }
+        }
+        Ok(self.rows)
+    }
+}
+
+/// Writes batches into a Hive-partitioned Parquet folder `y=YYYY/m=MM/d=DD/h=HH/`, the layout of
+/// Apache Spot's tables, taking the partition from four integer columns of each row (for flows:
+/// `tryear`, `trmonth`, `trday`, `trhour`).
+pub struct HiveWriter {
+    root: PathBuf,
+    schema: SchemaRef,
+    columns: [usize; 4],
+    writers: BTreeMap<[i32; 4], BatchWriter>,
+}
+
+impl HiveWriter {
+    /// A writer under `root` for batches of `schema`, partitioned by the named Int32 columns
+    /// (year, month, day, hour).
+    pub fn new(root: impl Into<PathBuf>, schema: SchemaRef, columns: [&str; 4]) -> Result<Self> {
+        let root = root.into();
+        let mut idx = [0usize; 4];
+        for (i, c) in columns.iter().enumerate() {
+            idx[i] = schema
+                .index_of(c)
+                .map_err(|_| DecodeError::MissingColumns {
+                    path: root.clone(),
+                    missing: vec![c.to_string()],
+                    found: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                })?;
+        }
+        Ok(HiveWriter {
+            root,
+            schema,
+            columns: idx,
+            writers: BTreeMap::new(),
+        })
+    }
+
+    /// Splits `batch` by partition and appends each part to its partition's file. A null
+    /// partition value is an error naming the row.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let cols: Vec<_> = self
+            .columns
+            .iter()
+            .map(|&i| batch.column(i).as_primitive_opt::<Int32Type>())
+            .collect();
+        if cols.iter().any(Option::is_none) {
+            return Err(DecodeError::Malformed {
+                path: self.root.clone(),
+                line: 0,
+                message: "partition columns must be 32-bit integers".into(),
+            });
+        }
+        let cols: Vec<_> = cols.into_iter().flatten().collect();
+        let mut parts: BTreeMap<[i32; 4], Vec<u32>> = BTreeMap::new();
+        for row in 0..batch.num_rows() {
+            let mut key = [0i32; 4];
+            for (k, c) in key.iter_mut().zip(&cols) {
+                if c.is_null(row) {
+                    return Err(DecodeError::Malformed {
+                        path: self.root.clone(),
+                        line: row as u64,
+                        message: "null partition value".into(),
+                    });
+                }
+                *k = c.value(row);
+            }
+            parts.entry(key).or_default().push(row as u32);
+        }
+        for (key, rows) in parts {
+            let part = take_record_batch(batch, &UInt32Array::from(rows))
+                .map_err(|e| DecodeError::arrow(&self.root, e))?;
+            let w = match self.writers.entry(key) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    let [y, m, d, h] = key;
+                    let path = self.root.join(format!(
+                        "y={y:04}/m={m:02}/d={d:02}/h={h:02}/part-00000.parquet"
+                    ));
+                    v.insert(BatchWriter::create(&path, &self.schema)?)
+                }
+            };
+            w.write(&part)?;
+        }
+        Ok(())
+    }
+
+    /// Closes every partition file; returns the rows written.
+    pub fn finish(self) -> Result<u64> {
+        let mut rows = 0;
+        for (_, w) in self.writers {
+            rows += w.finish()?;
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,27 @@
+//! # spot-features
+//!
+//! Turns event batches into Apache Spot's "words" and the IP documents the topic model learns
+//! from.
+//!
+//! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
+//! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
+//!   and for each valid row the (document, word) pairs it contributes.
+//! - [`CorpusBuilder`] / [`Corpus`]: interned vocabulary and documents with sparse counts.
+//! - [`feedback`]: Spot's analyst feedback files; low-risk rows join training DUPFACTOR times.
+//!
+//! ```
+//! use spot_features::flow::flow_words;
+//! let w = flow_words(13, 51234, 443, "TCP", 4800, 12);
+//! assert_eq!(w.src, "443_TCP_13_13_4");
+//! assert_eq!(w.dst, "-1_443_TCP_13_13_4");
+//! ```
+
+mod corpus;
+mod error;
+pub mod feedback;
+pub mod flow;
+mod words;
+
+pub use corpus::{Corpus, CorpusBuilder};
+pub use error::FeatureError;
+pub use words::{InvalidCounts, InvalidReason, WordCreator, Words};

@@ -1,0 +1,288 @@
+//! MAP EM for LDA as Spark MLlib's `EMLDAOptimizer` runs it (Asuncion et al., 2009).
+//!
+//! State: soft topic counts per document `N_dk` and per word `N_wk`, and their totals `N_k`.
+//! Each token (document d, word w, count c) gets the responsibility
+//! `gamma_k ∝ (N_wk + beta − 1)(N_dk + alpha − 1) / (N_k + W(beta − 1))`, and the next counts are
+//! the sums of `c · gamma`. Counts start from one random normalized vector per token, as Spark's.
+//!
+//! Both halves of an iteration are parallel and race-free: documents are updated from their own
+//! tokens, words from theirs (through a transposed index), each in a fixed order; responsibilities
+//! are recomputed on each side rather than reduced across threads, which keeps the result
+//! bit-identical at any thread count without a per-thread copy of the word × topic matrix.
+
+use rayon::prelude::*;
+use spot_features::Corpus;
+
+use crate::{FittedModel, Iteration, LdaConfig, ModelError, TopicModel, rng};
+
+/// Spark-compatible EM LDA (Apache Spot's default optimizer).
+#[derive(Debug, Clone, Default)]
+pub struct EmLda {
+    config: LdaConfig,
+}
+
+impl EmLda {
+    /// An engine with these hyper-parameters.
+    pub fn new(config: LdaConfig) -> Self {
+        EmLda { config }
+    }
+
+    /// The hyper-parameters.
+    pub fn config(&self) -> &LdaConfig {
+        &self.config
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        let c = &self.config;
+        if c.topics == 0 {
+            return Err(ModelError::InvalidConfig(
+                "topics must be at least 1".into(),
+            ));
+        }
+        if !(c.alpha > 1.0) {
+            return Err(ModelError::InvalidConfig(format!(
+                "the EM optimizer needs alpha > 1 (Spark's docConcentration), got {}",
+                c.alpha
+            )));
+        }
+        if !(c.beta > 1.0) {
+            return Err(ModelError::InvalidConfig(format!(
+                "the EM optimizer needs beta > 1 (Spark's topicConcentration), got {}",
+                c.beta
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Token index by word: for each word, the entries (positions in the document-major arrays)
+/// holding it, in increasing order, and the document of every entry.
+struct Transpose {
+    word_ptr: Vec<usize>,
+    entries: Vec<u32>,
+    entry_doc: Vec<u32>,
+}
+
+impl Transpose {
+    fn new(corpus: &Corpus) -> Self {
+        let words = corpus.entry_words();
+        let mut word_ptr = vec![0usize; corpus.num_words() + 1];
+        for &w in words {
+            word_ptr[w as usize + 1] += 1;
+        }
+        for i in 0..corpus.num_words() {
+            word_ptr[i + 1] += word_ptr[i];
+        }
+        let mut fill = word_ptr.clone();
+        let mut entries = vec![0u32; words.len()];
+        for (e, &w) in words.iter().enumerate() {
+            entries[fill[w as usize]] = e as u32;
+            fill[w as usize] += 1;
+        }
+        let mut entry_doc = vec![0u32; words.len()];
+        for (d, win) in corpus.doc_ptr().windows(2).enumerate() {
+            entry_doc[win[0]..win[1]].fill(d as u32);
+        }
+        Transpose {
+            word_ptr,
+            entries,
+            entry_doc,
+        }
+    }
+}
+
+/// Adds `count · gamma` for one token to `acc`, where gamma is computed by `fill`.
+#[inline]
+fn add_scaled(acc: &mut [f64], gamma: &[f64], count: f64) {
+    let sum: f64 = gamma.iter().sum();
+    let scale = count / sum;
+    for (a, g) in acc.iter_mut().zip(gamma) {
+        *a += g * scale;
+    }
+}
+
+impl TopicModel for EmLda {
+    fn name(&self) -> &'static str {
+        "em"
+    }
+
+    fn fit(
+        &self,
+        corpus: &Corpus,
+        progress: &mut dyn FnMut(Iteration),
+    ) -> Result<FittedModel, ModelError> {
+        self.validate()?;
+        if corpus.nnz() == 0 {
+            return Err(ModelError::EmptyCorpus);
+        }
+        let k = self.config.topics;
+        let (d_n, w_n) = (corpus.num_docs(), corpus.num_words());
+        let t = Transpose::new(corpus);
+        let doc_ptr = corpus.doc_ptr();
+        let words = corpus.entry_words();
+        let counts = corpus.entry_counts();
+        let seed = self.config.seed;
+
+        // Initial soft counts: one random normalized topic vector per token, scaled by its count.
+        let init_gamma = |e: usize, g: &mut [f64]| {
+            for (j, x) in g.iter_mut().enumerate() {
+                *x = rng::uniform(seed, e as u64, j as u64);
+            }
+        };
+        let mut n_dk = vec![0.0f64; d_n * k];
+        n_dk.par_chunks_mut(k).enumerate().for_each(|(d, acc)| {
+            let mut g = vec![0.0; k];
+            for e in doc_ptr[d]..doc_ptr[d + 1] {
+                init_gamma(e, &mut g);
+                add_scaled(acc, &g, counts[e]);
+            }
+        });
+        let mut n_wk = vec![0.0f64; w_n * k];
+        n_wk.par_chunks_mut(k).enumerate().for_each(|(w, acc)| {
+            let mut g = vec![0.0; k];
+            for &e in &t.entries[t.word_ptr[w]..t.word_ptr[w + 1]] {
+                init_gamma(e as usize, &mut g);
+                add_scaled(acc, &g, counts[e as usize]);
+            }
+        });
+
+        let alpha1 = self.config.alpha - 1.0;
+        let eta1 = self.config.beta - 1.0;
+        let w_eta1 = w_n as f64 * eta1;
+        let totals = |n_wk: &[f64]| -> Vec<f64> {
+            let mut n_k = vec![0.0; k];
+            for row in n_wk.chunks(k) {
+                for (a, b) in n_k.iter_mut().zip(row) {
+                    *a += b;
+                }
+            }
+            n_k
+        };
+        let mut n_k = totals(&n_wk);
+        let iterations = self.config.iterations;
+        for it in 0..iterations {
+            let inv: Vec<f64> = n_k.iter().map(|n| 1.0 / (n + w_eta1)).collect();
+            let gamma = |d: usize, w: usize, g: &mut [f64]| {
+                let nd = &n_dk[d * k..(d + 1) * k];
+                let nw = &n_wk[w * k..(w + 1) * k];
+                for j in 0..k {
+                    g[j] = (nw[j] + eta1) * (nd[j] + alpha1) * inv[j];
+                }
+            };
+            let mut next_dk = vec![0.0f64; d_n * k];
+            next_dk.par_chunks_mut(k).enumerate().for_each(|(d, acc)| {
+                let mut g = vec![0.0; k];
+                for e in doc_ptr[d]..doc_ptr[d + 1] {
+                    gamma(d, words[e] as usize, &mut g);
+                    add_scaled(acc, &g, counts[e]);
+                }
+            });
+            let mut next_wk = vec![0.0f64; w_n * k];
+            next_wk.par_chunks_mut(k).enumerate().for_each(|(w, acc)| {
+                let mut g = vec![0.0; k];
+                for &e in &t.entries[t.word_ptr[w]..t.word_ptr[w + 1]] {
+                    gamma(t.entry_doc[e as usize] as usize, w, &mut g);
+                    add_scaled(acc, &g, counts[e as usize]);
+                }
+            });
+            n_dk = next_dk;
+            n_wk = next_wk;
+            n_k = totals(&n_wk);
+            progress(Iteration {
+                iteration: it + 1,
+                of: iterations,
+            });
+        }
+        Ok(FittedModel::from_counts(
+            self.config.clone(),
+            corpus.doc_names().to_vec(),
+            corpus.word_names().to_vec(),
+            n_dk,
+            n_wk,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spot_features::CorpusBuilder;
+
+    fn corpus() -> Corpus {
+        let mut c = CorpusBuilder::new();
+        for d in 0..40 {
+            let ip = format!("10.0.{}.{}", d / 10, d % 10);
+            if d % 2 == 0 {
+                c.add(&ip, "443_TCP_9_12_4", 20 + d);
+                c.add(&ip, "53_UDP_9_7_1", 5);
+            } else {
+                c.add(&ip, "22_TCP_3_10_5", 15);
+                c.add(&ip, "-1_22_TCP_3_10_5", 2 + d);
+            }
+        }
+        c.build()
+    }
+
+    fn fit(threads: usize, seed: u64) -> FittedModel {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            EmLda::new(LdaConfig {
+                topics: 4,
+                seed,
+                ..LdaConfig::default()
+            })
+            .fit(&corpus(), &mut |_| {})
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn same_seed_same_model_at_any_thread_count() {
+        let a = fit(1, 42);
+        let b = fit(3, 42);
+        assert_eq!(a, b);
+        assert_ne!(a, fit(1, 43));
+    }
+
+    #[test]
+    fn distributions_are_normalized() {
+        let m = fit(2, 1);
+        for d in 0..m.num_docs() {
+            let s: f64 = m.doc_topics(d).iter().sum();
+            assert!((s - 1.0).abs() < 1e-9);
+        }
+        for j in 0..m.num_topics() {
+            let s: f64 = (0..m.num_words()).map(|w| m.word_topics(w)[j]).sum();
+            assert!((s - 1.0).abs() < 1e-9, "topic {j}: {s}");
+        }
+    }
+
+    #[test]
+    fn learns_the_two_behaviours() {
+        let m = fit(2, 7);
+        // A web client's own word is far more probable than an SSH word for it.
+        let web = m.word_prob("443_TCP_9_12_4", "10.0.0.0");
+        let ssh = m.word_prob("22_TCP_3_10_5", "10.0.0.0");
+        assert!(web > 10.0 * ssh, "{web} vs {ssh}");
+    }
+
+    #[test]
+    fn rejects_bad_config_and_empty_corpus() {
+        let bad = EmLda::new(LdaConfig {
+            alpha: 0.5,
+            ..LdaConfig::default()
+        });
+        assert!(matches!(
+            bad.fit(&corpus(), &mut |_| {}),
+            Err(ModelError::InvalidConfig(_))
+        ));
+        let empty = CorpusBuilder::new().build();
+        assert!(matches!(
+            EmLda::default().fit(&empty, &mut |_| {}),
+            Err(ModelError::EmptyCorpus)
+        ));
+    }
+}

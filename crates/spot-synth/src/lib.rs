@@ -1,0 +1,2 @@
+//! # spot-synth
+//! Seeded synthetic days of enterprise telemetry (being built).
