@@ -29,6 +29,54 @@ pub struct DemoArgs {
     pub top: usize,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct GenerateFlowArgs {
+    /// Output: a `.csv` or `.parquet` file, or a folder for Hive-partitioned Parquet.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Approximate number of records.
+    #[arg(long, default_value_t = 150_000)]
+    pub records: usize,
+    /// Seed of the generated day.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub fn generate_flow(args: &GenerateFlowArgs) -> Result<()> {
+    let day = flow_day(&FlowDayConfig {
+        seed: args.seed,
+        ..FlowDayConfig::with_records(args.records)
+    });
+    let n = if args.out.extension().is_some() {
+        let mut w = spot_decode::BatchWriter::create(&args.out, &day.batch.schema())?;
+        w.write(&day.batch)?;
+        w.finish()?
+    } else {
+        write_hive(&args.out, &day.batch)?
+    };
+    eprintln!("wrote {n} flow records to {}", args.out.display());
+    for a in &day.attacks {
+        eprintln!(
+            "  injected {:<13} {} -> {} ({} records)",
+            a.kind.label(),
+            a.attacker,
+            a.target,
+            a.records
+        );
+    }
+    Ok(())
+}
+
+fn write_hive(dir: &std::path::Path, batch: &RecordBatch) -> Result<u64> {
+    let mut w = HiveWriter::new(
+        dir,
+        batch.schema(),
+        [col::TRYEAR, col::TRMONTH, col::TRDAY, col::TRHOUR],
+    )?;
+    w.write(batch)?;
+    Ok(w.finish()?)
+}
+
 pub fn run(args: &DemoArgs) -> Result<()> {
     let day = flow_day(&FlowDayConfig {
         seed: args.seed,
@@ -40,13 +88,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         std::fs::remove_dir_all(&flows_dir)
             .with_context(|| format!("clearing {}", flows_dir.display()))?;
     }
-    let mut w = HiveWriter::new(
-        &flows_dir,
-        day.batch.schema(),
-        [col::TRYEAR, col::TRMONTH, col::TRDAY, col::TRHOUR],
-    )?;
-    w.write(&day.batch)?;
-    let written = w.finish()?;
+    let written = write_hive(&flows_dir, &day.batch)?;
     eprintln!(
         "generated {written} flow records of a synthetic day ({} workstations) in {}/y=*/m=*/d=*/h=*/",
         args.workstations,

@@ -152,12 +152,26 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     bars.finish();
 
     let start = std::time::Instant::now();
-    let out_schema = results.schema();
-    let mut w = BatchWriter::create(&c.out, &out_schema)?;
-    if results.num_columns() > 0 {
-        w.write(&results)?;
-    }
+    // Inputs with no rows give no batch to learn the output's columns from.
+    let results = if results.num_columns() == 0 {
+        RecordBatch::new_empty(with_score(&reader.schema()))
+    } else {
+        results
+    };
+    let mut w = BatchWriter::create(&c.out, &results.schema())?;
+    w.write(&results)?;
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
+}
+
+fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(
+        "score",
+        arrow::datatypes::DataType::Float64,
+        true,
+    ));
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }

@@ -27,6 +27,15 @@ enum Command {
     Ml(MlCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
+    /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// Flow records: `.csv`, `.parquet`, or a folder (Hive `y=/m=/d=/h=` Parquet layout).
+    Flow(demo::GenerateFlowArgs),
 }
 
 #[derive(Subcommand)]
@@ -49,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
+        Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
