@@ -14,13 +14,28 @@ use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
 
 use crate::progress::Bars;
 
+/// How results are ranked.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Apache Spot's topic score combined with behavioural detectors; output adds `rank`,
+    /// `spot_score`, `signals`, `reason`; `score` is the suspicion, highest first.
+    #[default]
+    Combined,
+    /// Apache Spot's scores exactly: lowest first.
+    Spot,
+}
+
 /// Options shared by the analyses (Apache Spot's defaults).
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
+    /// Ranking: `combined` (default) or `spot` (Apache Spot's scores exactly).
+    #[arg(long, value_enum, default_value_t = Mode::Combined)]
+    pub mode: Mode,
     /// Output file: `.csv` (with header) or `.parquet`; input columns then `score`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Keep records whose score is ≤ this.
+    /// Keep records whose score is ≤ this (spot mode); in combined mode, records whose
+    /// suspicion is ≥ 1 − this.
     #[arg(long, default_value_t = 1.0)]
     pub threshold: f64,
     /// Keep at most this many records, the lowest scores.
@@ -102,7 +117,10 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     }
     let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
     let creator = FlowWords;
-    let analysis = Analysis::new(&creator, c.config());
+    let mut analysis = Analysis::new(&creator, c.config());
+    if c.mode == Mode::Combined {
+        analysis = analysis.with_detectors(spot_score::detect::flow::default_flow_detectors());
+    }
     let mut summary = Summary::default();
     let mut bars = Bars::new();
     let mut corpus = CorpusBuilder::new();

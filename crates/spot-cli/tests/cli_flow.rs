@@ -95,6 +95,8 @@ fn ranks_injected_attacks_and_carries_extra_columns() {
     let summary = ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -179,6 +181,8 @@ fn same_results_from_csv_parquet_and_hive_and_any_thread_count() {
             threads,
             "ml",
             "flow",
+            "--mode",
+            "spot",
             "--input",
             p(input),
             "--out",
@@ -205,6 +209,8 @@ fn same_results_from_csv_parquet_and_hive_and_any_thread_count() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&csv_in),
         "--out",
@@ -227,6 +233,8 @@ fn threshold_and_max_results() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -244,6 +252,8 @@ fn threshold_and_max_results() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -259,6 +269,8 @@ fn threshold_and_max_results() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -278,6 +290,8 @@ fn threshold_and_max_results() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -349,6 +363,8 @@ fn feedback_makes_flagged_traffic_normal() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -384,6 +400,8 @@ fn feedback_makes_flagged_traffic_normal() {
     let summary = ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -406,6 +424,8 @@ fn feedback_makes_flagged_traffic_normal() {
     let err = fails(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -490,7 +510,11 @@ fn demo_runs_and_reports_attacks() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Most suspicious flows"), "{stdout}");
-    assert!(stdout.contains("exfiltration  best rank"), "{stdout}");
+    assert!(stdout.contains("large upload:"), "{stdout}");
+    assert!(
+        stdout.contains("Best rank of each injected attack"),
+        "{stdout}"
+    );
     assert!(dir.path().join("flow_results.csv").exists());
     assert!(
         dir.path()
@@ -513,4 +537,72 @@ fn input_without_records_is_a_clear_error() {
     let out = dir.path().join("out.csv");
     let err = fails(&["ml", "flow", "--input", p(&input), "--out", p(&out)]);
     assert!(err.contains("no valid records to train on"), "{err}");
+}
+
+#[test]
+fn combined_mode_puts_every_attack_kind_near_the_top_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in [1, 2] {
+        let (input, day) = day(dir.path(), 60, seed);
+        let out = dir.path().join("combined.csv");
+        ok(&[
+            "ml",
+            "flow",
+            "--input",
+            p(&input),
+            "--out",
+            p(&out),
+            "--seed",
+            &seed.to_string(),
+        ]);
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let n = day.batch.num_rows();
+        assert_eq!(
+            &header[header.len() - 5..],
+            ["score", "rank", "spot_score", "signals", "reason"]
+        );
+        let attack = header.iter().position(|h| *h == "attack").unwrap();
+        let mut best: HashMap<String, usize> = HashMap::new();
+        let mut reasons: HashMap<String, String> = HashMap::new();
+        for (rank, line) in lines.enumerate() {
+            // The reason is last and may be quoted (it can hold commas); earlier fields hold none.
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f[header.len() - 4], (rank + 1).to_string());
+            if !f[attack].is_empty() {
+                best.entry(f[attack].to_string()).or_insert(rank);
+                reasons
+                    .entry(f[attack].to_string())
+                    .or_insert_with(|| f[header.len() - 1].trim_start_matches('"').to_string());
+            }
+        }
+        for kind in ["port_scan", "exfiltration", "beacon", "brute_force"] {
+            let r = best.get(kind).copied().unwrap_or(usize::MAX);
+            assert!(
+                (r as f64) < 0.01 * n as f64,
+                "seed {seed}: {kind} at rank {r} of {n}"
+            );
+        }
+        assert!(
+            reasons["beacon"].starts_with("beacon from"),
+            "{:?}",
+            reasons
+        );
+        assert!(
+            reasons["port_scan"].starts_with("port scan:"),
+            "{:?}",
+            reasons
+        );
+        assert!(
+            reasons["brute_force"].starts_with("brute force on"),
+            "{:?}",
+            reasons
+        );
+        assert!(
+            reasons["exfiltration"].starts_with("large upload:"),
+            "{:?}",
+            reasons
+        );
+    }
 }
