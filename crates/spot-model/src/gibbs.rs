@@ -95,10 +95,12 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
         .map(|row| (0..k as u16).filter(|&t| row[t as usize] > 0).collect())
         .collect();
     let mut nk: Vec<i64> = m.n_k.to_vec();
-    let mut denom: Vec<f64> = nk.iter().map(|&n| n as f64 + m.w_beta).collect();
+    // Inverse topic denominators 1 / (n_k + Wβ): one division per count change, none per bucket.
+    let mut inv: Vec<f64> = nk.iter().map(|&n| 1.0 / (n as f64 + m.w_beta)).collect();
+    let ab = alpha * beta;
     let mut ndk = vec![0i32; k];
     let mut nz_d: Vec<u16> = Vec::with_capacity(k);
-    let mut coef: Vec<f64> = denom.iter().map(|d| alpha / d).collect();
+    let mut coef: Vec<f64> = inv.iter().map(|i| alpha * i).collect();
     let mut qv: Vec<f64> = Vec::with_capacity(k);
     let doc_ptr = m.corpus.doc_ptr();
     let first_entry = doc_ptr[shard.docs.start];
@@ -119,12 +121,12 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
         // Fresh bucket sums at each document keep rounding drift bounded.
         let mut s = 0.0;
         for j in 0..k {
-            s += alpha * beta / denom[j];
-            coef[j] = (ndk[j] as f64 + alpha) / denom[j];
+            s += ab * inv[j];
+            coef[j] = (ndk[j] as f64 + alpha) * inv[j];
         }
         let mut r: f64 = nz_d
             .iter()
-            .map(|&t| ndk[t as usize] as f64 * beta / denom[t as usize])
+            .map(|&t| ndk[t as usize] as f64 * beta * inv[t as usize])
             .sum();
         for e in e0..e1 {
             let lw = shard.entry_local[e - first_entry] as usize;
@@ -132,15 +134,15 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
             for i in m.tok_ptr[e]..m.tok_ptr[e + 1] {
                 let old = z[i - first_tok] as usize;
                 // Take the token out.
-                s -= alpha * beta / denom[old];
-                r -= ndk[old] as f64 * beta / denom[old];
+                s -= ab * inv[old];
+                r -= ndk[old] as f64 * beta * inv[old];
                 ndk[old] -= 1;
                 nwk[row + old] -= 1;
                 nk[old] -= 1;
-                denom[old] -= 1.0;
-                s += alpha * beta / denom[old];
-                r += ndk[old] as f64 * beta / denom[old];
-                coef[old] = (ndk[old] as f64 + alpha) / denom[old];
+                inv[old] = 1.0 / (nk[old] as f64 + m.w_beta);
+                s += ab * inv[old];
+                r += ndk[old] as f64 * beta * inv[old];
+                coef[old] = (ndk[old] as f64 + alpha) * inv[old];
                 if ndk[old] == 0 {
                     remove_topic(&mut nz_d, old as u16);
                 }
@@ -170,7 +172,7 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
                     u -= q;
                     let mut pick = *nz_d.last().unwrap_or(&0) as usize;
                     for &t in &nz_d {
-                        let v = ndk[t as usize] as f64 * beta / denom[t as usize];
+                        let v = ndk[t as usize] as f64 * beta * inv[t as usize];
                         if u < v {
                             pick = t as usize;
                             break;
@@ -182,7 +184,7 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
                     u = (u - q - r).max(0.0);
                     let mut pick = k - 1;
                     for j in 0..k {
-                        let v = alpha * beta / denom[j];
+                        let v = ab * inv[j];
                         if u < v {
                             pick = j;
                             break;
@@ -192,8 +194,8 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
                     pick
                 };
                 // Put it back with its new topic.
-                s -= alpha * beta / denom[new];
-                r -= ndk[new] as f64 * beta / denom[new];
+                s -= ab * inv[new];
+                r -= ndk[new] as f64 * beta * inv[new];
                 if ndk[new] == 0 {
                     nz_d.push(new as u16);
                 }
@@ -203,10 +205,10 @@ fn sweep_shard(m: &Model, shard: &Shard, z: &mut [u16], seed: u64) -> (Vec<i32>,
                 ndk[new] += 1;
                 nwk[row + new] += 1;
                 nk[new] += 1;
-                denom[new] += 1.0;
-                s += alpha * beta / denom[new];
-                r += ndk[new] as f64 * beta / denom[new];
-                coef[new] = (ndk[new] as f64 + alpha) / denom[new];
+                inv[new] = 1.0 / (nk[new] as f64 + m.w_beta);
+                s += ab * inv[new];
+                r += ndk[new] as f64 * beta * inv[new];
+                coef[new] = (ndk[new] as f64 + alpha) * inv[new];
                 z[i - first_tok] = new as u16;
             }
         }

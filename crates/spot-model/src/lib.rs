@@ -13,6 +13,14 @@
 //! - [`GibbsLda`] (`gibbs`): a sparse collapsed Gibbs sampler (SparseLDA's bucket
 //!   decomposition), the cheapest per iteration on large corpora.
 //!
+//! Which engine: `em` reproduces Apache Spot's model (same parameter meaning as Spark, alpha and
+//! beta above 1) and costs K operations per distinct (document, word) pair per iteration, twice;
+//! `gibbs` costs about the number of topics a word actually uses per token once topics have
+//! formed, needs no alpha or beta above 1, and is the one to use on large corpora (more
+//! iterations, each cheaper); `online` sees a fraction of the documents per iteration, suits
+//! corpora too large to sweep often, and can learn an asymmetric alpha. Compare them on your
+//! data with [`heldout`].
+//!
 //! Fitting is multithreaded (rayon) and deterministic: the same corpus, configuration and seed
 //! give a bit-identical model at any thread count, because parallel work is split into fixed
 //! shards with their own random streams and reduced in a fixed order.

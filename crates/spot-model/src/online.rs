@@ -332,3 +332,72 @@ impl TopicModel for OnlineLda {
         .with_doc_concentration(alpha))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OnlineConfig;
+    use crate::synthetic::{PlantedConfig, planted};
+
+    #[test]
+    fn alpha_optimisation_learns_a_positive_asymmetric_alpha() {
+        let data = planted(&PlantedConfig {
+            docs: 200,
+            words: 40,
+            topics: 3,
+            ..PlantedConfig::default()
+        });
+        let cfg = LdaConfig {
+            topics: 3,
+            alpha: 0.5,
+            beta: 0.1,
+            iterations: 30,
+            online: OnlineConfig {
+                tau0: 2.0,
+                optimize_alpha: true,
+                mini_batch_fraction: 0.5,
+                ..OnlineConfig::default()
+            },
+            ..LdaConfig::default()
+        };
+        let m = OnlineLda::new(cfg).fit(&data.corpus, &mut |_| {}).unwrap();
+        let a = m.doc_concentration();
+        assert!(a.iter().all(|&x| x > 0.0), "{a:?}");
+        // The planted mixtures are sparse (Dirichlet 0.1): alpha must move down from 0.5.
+        assert!(a.iter().all(|&x| x < 0.5), "{a:?}");
+        assert_ne!(a[0], a[1]);
+    }
+
+    #[test]
+    fn rejects_out_of_range_parameters() {
+        let data = planted(&PlantedConfig {
+            docs: 10,
+            words: 10,
+            topics: 2,
+            ..PlantedConfig::default()
+        });
+        for online in [
+            OnlineConfig {
+                kappa: 0.5,
+                ..OnlineConfig::default()
+            },
+            OnlineConfig {
+                mini_batch_fraction: 0.0,
+                ..OnlineConfig::default()
+            },
+            OnlineConfig {
+                tau0: -1.0,
+                ..OnlineConfig::default()
+            },
+        ] {
+            let cfg = LdaConfig {
+                online,
+                ..LdaConfig::default()
+            };
+            assert!(matches!(
+                OnlineLda::new(cfg).fit(&data.corpus, &mut |_| {}),
+                Err(ModelError::InvalidConfig(_))
+            ));
+        }
+    }
+}
