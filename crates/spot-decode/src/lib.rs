@@ -25,6 +25,7 @@
 mod canonical;
 mod error;
 pub mod flow;
+pub mod netflow;
 pub mod nfcapd;
 pub mod schema;
 pub mod time;
