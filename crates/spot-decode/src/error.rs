@@ -63,6 +63,17 @@ pub enum DecodeError {
         #[source]
         source: ParquetError,
     },
+    /// A binary input (an nfcapd file, a NetFlow datagram) is corrupt at this byte offset.
+    #[error("{}: offset {offset}: {message}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        message: String,
+    },
+    /// The input is a format or version this crate does not read (for example nfdump 1.6's
+    /// file layout).
+    #[error("{}: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
     /// The output path's extension names no format we write.
     #[error("{}: unsupported output format (use .csv or .parquet)", path.display())]
     UnsupportedOutput { path: PathBuf },

@@ -25,6 +25,8 @@
 mod canonical;
 mod error;
 pub mod flow;
+pub mod netflow;
+pub mod nfcapd;
 pub mod schema;
 pub mod time;
 mod write;
