@@ -23,6 +23,8 @@
 //! [`RecordBatch`]: arrow::array::RecordBatch
 
 mod canonical;
+pub mod capture;
+pub mod dns;
 mod error;
 pub mod flow;
 pub mod schema;
