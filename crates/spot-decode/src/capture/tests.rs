@@ -46,7 +46,7 @@ fn block(big: bool, btype: u32, body: &[u8]) -> Vec<u8> {
         }
     };
     let mut padded = body.to_vec();
-    while padded.len() % 4 != 0 {
+    while !padded.len().is_multiple_of(4) {
         padded.push(0);
     }
     let len = padded.len() as u32 + 12;
@@ -121,7 +121,10 @@ pub(crate) fn epb(big: bool, iface: u32, ts: u64, data: &[u8]) -> (u32, Vec<u8>)
     (6, b)
 }
 
-fn all(file: Vec<u8>) -> Result<Vec<(u64, i64, u32, u32, u32, Vec<u8>)>> {
+/// (frame, sec, nsec, orig_len, link_type, data) of each packet.
+type Summary = (u64, i64, u32, u32, u32, Vec<u8>);
+
+fn all(file: Vec<u8>) -> Result<Vec<Summary>> {
     let mut r = CaptureReader::new(Cursor::new(file), "t")?;
     let mut v = Vec::new();
     while let Some(p) = r.next_packet()? {
