@@ -3,6 +3,7 @@
 //! Turns event batches into Apache Spot's "words" and the IP documents the topic model learns
 //! from.
 //!
+//! - [`dns`]: Spot's DNS words (`DnsWords`), validity rules and DNS feedback file.
 //! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
 //! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
@@ -18,6 +19,7 @@
 //! ```
 
 mod corpus;
+pub mod dns;
 pub mod domain;
 mod error;
 pub mod feedback;
