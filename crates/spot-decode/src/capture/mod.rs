@@ -29,6 +29,9 @@ mod pcap;
 mod pcapng;
 pub mod tcp;
 pub mod udp;
+mod write;
+
+pub use write::PcapWriter;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

@@ -204,35 +204,27 @@ pub struct Message {
 impl Message {
     /// Parses a whole message.
     pub fn parse(msg: &[u8]) -> Result<Message, DnsError> {
-        let mut m = Message::default();
-        let mut cur = Cursor { msg, pos: 0 };
-        m.header = Header {
-            id: cur.u16()?,
-            flags: cur.u16()?,
-            qdcount: cur.u16()?,
-            ancount: cur.u16()?,
-            nscount: cur.u16()?,
-            arcount: cur.u16()?,
-        };
-        let mut name = String::new();
-        for _ in 0..m.header.qdcount {
-            cur.pos = read_name(msg, cur.pos, &mut name)?;
-            m.questions.push(Question {
-                name: name.clone(),
-                qtype: cur.u16()?,
-                qclass: cur.u16()?,
-            });
-        }
-        for (count, section) in [
-            (m.header.ancount, &mut m.answers),
-            (m.header.nscount, &mut m.authorities),
-            (m.header.arcount, &mut m.additionals),
-        ] {
-            for _ in 0..count {
-                section.push(read_record(&mut cur, &mut name)?);
+        struct Collect(Message);
+        impl Visitor for Collect {
+            fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
+                self.0.questions.push(Question {
+                    name: name.to_string(),
+                    qtype,
+                    qclass,
+                });
+            }
+            fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+                let rec = r.to_owned();
+                match section {
+                    Section::Answer => self.0.answers.push(rec),
+                    Section::Authority => self.0.authorities.push(rec),
+                    Section::Additional => self.0.additionals.push(rec),
+                }
             }
         }
-        Ok(m)
+        let mut c = Collect(Message::default());
+        c.0.header = Parser::default().visit(msg, &mut c)?;
+        Ok(c.0)
     }
 
     /// The response code including the EDNS extended bits (the OPT record's upper 8 bits).
@@ -282,107 +274,342 @@ impl Cursor<'_> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn name(&mut self) -> Result<String, DnsError> {
-        let mut s = String::new();
-        self.pos = read_name(self.msg, self.pos, &mut s)?;
-        Ok(s)
-    }
 }
 
-fn read_record(cur: &mut Cursor<'_>, name: &mut String) -> Result<Record, DnsError> {
-    cur.pos = read_name(cur.msg, cur.pos, name)?;
-    let rtype = cur.u16()?;
-    let class = cur.u16()?;
-    let ttl = cur.u32()?;
-    let rdlen = cur.u16()? as usize;
-    let start = cur.pos;
-    let end = start + rdlen;
-    if end > cur.msg.len() {
-        return Err(DnsError::Truncated { at: start });
-    }
-    let bad = DnsError::BadRdata { at: start, rtype };
-    // Record data is read with a cursor over the whole message (names inside may point
-    // anywhere before them), then checked to have ended exactly at `end`.
-    let mut rd = Cursor {
-        msg: cur.msg,
-        pos: start,
-    };
-    let data = (|| -> Result<RData, DnsError> {
-        Ok(match rtype {
-            1 => {
-                let b = rd.take(4)?;
-                RData::A(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
-            }
-            28 => {
-                let b: [u8; 16] = rd.take(16)?.try_into().map_err(|_| bad)?;
-                RData::Aaaa(Ipv6Addr::from(b))
-            }
-            5 => RData::Cname(rd.name()?),
-            2 => RData::Ns(rd.name()?),
-            12 => RData::Ptr(rd.name()?),
-            15 => RData::Mx {
-                preference: rd.u16()?,
-                exchange: rd.name()?,
+/// Message section of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Answer section.
+    Answer,
+    /// Authority section.
+    Authority,
+    /// Additional section.
+    Additional,
+}
+
+/// Record data borrowed from the parser (names live in its scratch buffers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RDataRef<'a> {
+    /// IPv4 address.
+    A(Ipv4Addr),
+    /// IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// Canonical name.
+    Cname(&'a str),
+    /// Name server.
+    Ns(&'a str),
+    /// Pointer.
+    Ptr(&'a str),
+    /// Mail exchange.
+    Mx {
+        /// Preference.
+        preference: u16,
+        /// Exchange host.
+        exchange: &'a str,
+    },
+    /// Character strings, as the raw (validated) record data.
+    Txt(&'a [u8]),
+    /// Service location.
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target host.
+        target: &'a str,
+    },
+    /// Start of authority.
+    Soa {
+        /// Primary name server.
+        mname: &'a str,
+        /// Responsible mailbox.
+        rname: &'a str,
+        /// Serial, refresh, retry, expire, minimum.
+        times: [u32; 5],
+    },
+    /// EDNS(0): options as the raw (validated) record data.
+    Opt(&'a [u8]),
+    /// Any other type: its data length.
+    Other(u16),
+}
+
+/// A record borrowed from the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    /// Owner name.
+    pub name: &'a str,
+    /// TYPE.
+    pub rtype: u16,
+    /// CLASS.
+    pub class: u16,
+    /// TTL.
+    pub ttl: u32,
+    /// The data.
+    pub data: RDataRef<'a>,
+}
+
+impl RecordRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> Record {
+        let data = match self.data {
+            RDataRef::A(a) => RData::A(a),
+            RDataRef::Aaaa(a) => RData::Aaaa(a),
+            RDataRef::Cname(n) => RData::Cname(n.to_string()),
+            RDataRef::Ns(n) => RData::Ns(n.to_string()),
+            RDataRef::Ptr(n) => RData::Ptr(n.to_string()),
+            RDataRef::Mx {
+                preference,
+                exchange,
+            } => RData::Mx {
+                preference,
+                exchange: exchange.to_string(),
             },
-            16 => {
+            RDataRef::Txt(mut raw) => {
                 let mut parts = Vec::new();
-                while rd.pos < end {
-                    let n = rd.u8()? as usize;
-                    parts.push(rd.take(n)?.to_vec());
+                while let Some((&n, rest)) = raw.split_first() {
+                    let n = (n as usize).min(rest.len());
+                    parts.push(rest[..n].to_vec());
+                    raw = &rest[n..];
                 }
                 RData::Txt(parts)
             }
-            33 => RData::Srv {
-                priority: rd.u16()?,
-                weight: rd.u16()?,
-                port: rd.u16()?,
-                target: rd.name()?,
+            RDataRef::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => RData::Srv {
+                priority,
+                weight,
+                port,
+                target: target.to_string(),
             },
-            6 => RData::Soa {
-                mname: rd.name()?,
-                rname: rd.name()?,
-                serial: rd.u32()?,
-                refresh: rd.u32()?,
-                retry: rd.u32()?,
-                expire: rd.u32()?,
-                minimum: rd.u32()?,
+            RDataRef::Soa {
+                mname,
+                rname,
+                times,
+            } => RData::Soa {
+                mname: mname.to_string(),
+                rname: rname.to_string(),
+                serial: times[0],
+                refresh: times[1],
+                retry: times[2],
+                expire: times[3],
+                minimum: times[4],
             },
-            41 => {
+            RDataRef::Opt(mut raw) => {
                 let mut options = Vec::new();
-                while rd.pos < end {
-                    let code = rd.u16()?;
-                    let n = rd.u16()? as usize;
-                    options.push((code, rd.take(n)?.to_vec()));
+                while raw.len() >= 4 {
+                    let code = u16::from_be_bytes([raw[0], raw[1]]);
+                    let n = (u16::from_be_bytes([raw[2], raw[3]]) as usize).min(raw.len() - 4);
+                    options.push((code, raw[4..4 + n].to_vec()));
+                    raw = &raw[4 + n..];
                 }
                 RData::Opt {
-                    udp_payload_size: class,
-                    extended_rcode: (ttl >> 24) as u8,
-                    version: (ttl >> 16) as u8,
-                    dnssec_ok: ttl & 0x8000 != 0,
+                    udp_payload_size: self.class,
+                    extended_rcode: (self.ttl >> 24) as u8,
+                    version: (self.ttl >> 16) as u8,
+                    dnssec_ok: self.ttl & 0x8000 != 0,
                     options,
                 }
             }
-            _ => {
-                rd.pos = end;
-                RData::Other { len: rdlen as u16 }
-            }
-        })
-    })()
-    .map_err(|e| match e {
-        DnsError::Truncated { .. } => bad,
-        other => other,
-    })?;
-    if rd.pos != end {
-        return Err(bad);
+            RDataRef::Other(len) => RData::Other { len },
+        };
+        Record {
+            name: self.name.to_string(),
+            rtype: self.rtype,
+            class: self.class,
+            ttl: self.ttl,
+            data,
+        }
     }
-    cur.pos = end;
-    Ok(Record {
-        name: name.clone(),
-        rtype,
-        class,
-        ttl,
-        data,
-    })
+}
+
+/// Receives the parts of a message as [`Parser::visit`] reads them.
+pub trait Visitor {
+    /// One question.
+    fn question(&mut self, _name: &str, _qtype: u16, _qclass: u16) {}
+    /// One resource record.
+    fn record(&mut self, _section: Section, _record: &RecordRef<'_>) {}
+}
+
+/// A DNS parser with reusable name buffers: after warm-up, [`Parser::visit`] allocates nothing.
+#[derive(Debug, Default)]
+pub struct Parser {
+    owner: String,
+    name1: String,
+    name2: String,
+}
+
+impl Parser {
+    /// Reads a whole message, handing each question and record to `v`; returns the header.
+    /// Either the whole message is valid, or an error says where it is not (`v` may then have
+    /// seen the parts before the damage).
+    pub fn visit(&mut self, msg: &[u8], v: &mut impl Visitor) -> Result<Header, DnsError> {
+        let mut cur = Cursor { msg, pos: 0 };
+        let header = Header {
+            id: cur.u16()?,
+            flags: cur.u16()?,
+            qdcount: cur.u16()?,
+            ancount: cur.u16()?,
+            nscount: cur.u16()?,
+            arcount: cur.u16()?,
+        };
+        for _ in 0..header.qdcount {
+            cur.pos = read_name(msg, cur.pos, &mut self.owner)?;
+            let qtype = cur.u16()?;
+            let qclass = cur.u16()?;
+            v.question(&self.owner, qtype, qclass);
+        }
+        for (count, section) in [
+            (header.ancount, Section::Answer),
+            (header.nscount, Section::Authority),
+            (header.arcount, Section::Additional),
+        ] {
+            for _ in 0..count {
+                self.record(&mut cur, section, v)?;
+            }
+        }
+        Ok(header)
+    }
+
+    fn record(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        section: Section,
+        v: &mut impl Visitor,
+    ) -> Result<(), DnsError> {
+        cur.pos = read_name(cur.msg, cur.pos, &mut self.owner)?;
+        let rtype = cur.u16()?;
+        let class = cur.u16()?;
+        let ttl = cur.u32()?;
+        let rdlen = cur.u16()? as usize;
+        let start = cur.pos;
+        let end = start + rdlen;
+        if end > cur.msg.len() {
+            return Err(DnsError::Truncated { at: start });
+        }
+        let bad = DnsError::BadRdata { at: start, rtype };
+        let msg = cur.msg;
+        // Names inside record data may point anywhere before them, so the cursor spans the
+        // whole message; it must end exactly at `end`.
+        let mut rd = Cursor { msg, pos: start };
+        let (n1, n2) = (&mut self.name1, &mut self.name2);
+        let kind = (|| -> Result<u8, DnsError> {
+            Ok(match rtype {
+                1 => {
+                    rd.take(4)?;
+                    1
+                }
+                28 => {
+                    rd.take(16)?;
+                    28
+                }
+                5 | 2 | 12 => {
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    5
+                }
+                15 => {
+                    rd.u16()?;
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    15
+                }
+                16 => {
+                    while rd.pos < end {
+                        let n = rd.u8()? as usize;
+                        rd.take(n)?;
+                    }
+                    16
+                }
+                33 => {
+                    rd.take(6)?;
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    33
+                }
+                6 => {
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    rd.pos = read_name(msg, rd.pos, n2)?;
+                    rd.take(20)?;
+                    6
+                }
+                41 => {
+                    while rd.pos < end {
+                        rd.u16()?;
+                        let n = rd.u16()? as usize;
+                        rd.take(n)?;
+                    }
+                    41
+                }
+                _ => {
+                    rd.pos = end;
+                    0
+                }
+            })
+        })()
+        .map_err(|e| match e {
+            DnsError::Truncated { .. } => bad,
+            other => other,
+        })?;
+        if rd.pos != end {
+            return Err(bad);
+        }
+        let raw = &msg[start..end];
+        let be16 = |at: usize| u16::from_be_bytes([raw[at], raw[at + 1]]);
+        let be32 = |at: usize| u32::from_be_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+        let data = match (kind, rtype) {
+            (1, _) => RDataRef::A(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])),
+            (28, _) => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&raw[..16]);
+                RDataRef::Aaaa(Ipv6Addr::from(b))
+            }
+            (5, 5) => RDataRef::Cname(&self.name1),
+            (5, 2) => RDataRef::Ns(&self.name1),
+            (5, _) => RDataRef::Ptr(&self.name1),
+            (15, _) => RDataRef::Mx {
+                preference: be16(0),
+                exchange: &self.name1,
+            },
+            (16, _) => RDataRef::Txt(raw),
+            (33, _) => RDataRef::Srv {
+                priority: be16(0),
+                weight: be16(2),
+                port: be16(4),
+                target: &self.name1,
+            },
+            (6, _) => {
+                let t = raw.len() - 20;
+                RDataRef::Soa {
+                    mname: &self.name1,
+                    rname: &self.name2,
+                    times: [
+                        be32(t),
+                        be32(t + 4),
+                        be32(t + 8),
+                        be32(t + 12),
+                        be32(t + 16),
+                    ],
+                }
+            }
+            (41, _) => RDataRef::Opt(raw),
+            _ => RDataRef::Other(rdlen as u16),
+        };
+        cur.pos = end;
+        v.record(
+            section,
+            &RecordRef {
+                name: &self.owner,
+                rtype,
+                class,
+                ttl,
+                data,
+            },
+        );
+        Ok(())
+    }
 }
 
 /// Reads the (possibly compressed) name at `pos` into `out` in presentation form, and returns

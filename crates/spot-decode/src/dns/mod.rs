@@ -16,7 +16,10 @@
 pub mod message;
 mod reader;
 
-pub use message::{DnsError, Header, Message, Question, RData, Record};
+pub use message::{
+    DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
+    Visitor,
+};
 pub use reader::{
     DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema, extra_columns,
     tshark_frame_time,

@@ -9,7 +9,7 @@ use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuil
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chrono::DateTime;
 
-use super::message::{Message, RData};
+use super::message::{Header, Parser, RDataRef, RecordRef, Section, Visitor};
 use crate::capture::ip::{self, IpSkip, PROTO_TCP, PROTO_UDP, Reassembler, ReassemblyLimits};
 use crate::capture::link::{self, LinkSkip};
 use crate::capture::tcp::{self, DnsTcpReassembler, FlowKey, TcpLimits};
@@ -290,7 +290,7 @@ impl DnsReader {
             stats: DnsStats::default(),
             pending_error: None,
             scratch: Vec::new(),
-            time_cache: (i64::MIN, String::new()),
+            msg: MsgState::default(),
         }
     }
 }
@@ -335,7 +335,7 @@ pub struct DnsBatches<'a> {
     stats: DnsStats,
     pending_error: Option<DecodeError>,
     scratch: Vec<Vec<u8>>,
-    time_cache: (i64, String),
+    msg: MsgState,
 }
 
 impl DnsBatches<'_> {
@@ -395,7 +395,7 @@ impl Iterator for DnsBatches<'_> {
                         &mut self.scratch,
                         &mut self.rows,
                         &mut self.stats,
-                        &mut self.time_cache,
+                        &mut self.msg,
                     );
                 }
                 Ok(None) => self.finish_file(),
@@ -450,7 +450,7 @@ fn handle_packet(
     scratch: &mut Vec<Vec<u8>>,
     rows: &mut Rows,
     stats: &mut DnsStats,
-    time_cache: &mut (i64, String),
+    state: &mut MsgState,
 ) {
     let net = match link::network(pkt.link_type, pkt.data) {
         Ok(n) => n,
@@ -477,7 +477,7 @@ fn handle_packet(
                 dst_port: u.dst_port,
                 transport: "udp",
             };
-            message(opts, &origin, u.payload, rows, stats, time_cache);
+            message(opts, &origin, u.payload, rows, stats, state);
         }
         PROTO_TCP => {
             let Some(seg) = tcp::parse(&ipp.payload) else {
@@ -506,11 +506,71 @@ fn handle_packet(
                 transport: "tcp",
             };
             for m in scratch.iter() {
-                message(opts, &origin, m, rows, stats, time_cache);
+                message(opts, &origin, m, rows, stats, state);
             }
         }
         _ => stats.skip(DnsSkipReason::NotUdpOrTcp),
     }
+}
+
+/// What one message contributes to its row; buffers are reused from message to message.
+#[derive(Default)]
+struct MsgFields {
+    has_question: bool,
+    qname: String,
+    qtype: u16,
+    qclass: u16,
+    first_a: Option<std::net::Ipv4Addr>,
+    a_all: String,
+    aaaa: String,
+    cname: String,
+    min_ttl: Option<u32>,
+}
+
+impl MsgFields {
+    fn clear(&mut self) {
+        self.has_question = false;
+        self.qname.clear();
+        self.first_a = None;
+        self.a_all.clear();
+        self.aaaa.clear();
+        self.cname.clear();
+        self.min_ttl = None;
+    }
+}
+
+impl Visitor for MsgFields {
+    fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
+        if !self.has_question {
+            self.has_question = true;
+            self.qname.push_str(name);
+            self.qtype = qtype;
+            self.qclass = qclass;
+        }
+    }
+
+    fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+        if section == Section::Answer {
+            self.min_ttl = Some(self.min_ttl.map_or(r.ttl, |t| t.min(r.ttl)));
+        }
+        // Like tshark's dns.a / dns.aaaa / dns.cname: records of every section.
+        match r.data {
+            RDataRef::A(x) => {
+                self.first_a.get_or_insert(x);
+                join(&mut self.a_all, &x);
+            }
+            RDataRef::Aaaa(x) => join(&mut self.aaaa, &x),
+            RDataRef::Cname(x) => join(&mut self.cname, &x),
+            _ => {}
+        }
+    }
+}
+
+/// Per-pass parsing state: the parser's and the row's reusable buffers.
+#[derive(Default)]
+struct MsgState {
+    parser: Parser,
+    fields: MsgFields,
 }
 
 fn message(
@@ -519,19 +579,19 @@ fn message(
     bytes: &[u8],
     rows: &mut Rows,
     stats: &mut DnsStats,
-    time_cache: &mut (i64, String),
+    state: &mut MsgState,
 ) {
-    let msg = match Message::parse(bytes) {
-        Ok(m) => m,
+    state.fields.clear();
+    let header = match state.parser.visit(bytes, &mut state.fields) {
+        Ok(h) => h,
         Err(_) => return stats.skip(DnsSkipReason::MalformedDns),
     };
     stats.messages += 1;
-    let response = msg.header.is_response();
-    if !response && !opts.queries {
+    if !header.is_response() && !opts.queries {
         return stats.skip(DnsSkipReason::Query);
     }
     stats.rows += 1;
-    rows.push(o, &msg, time_cache);
+    rows.push(o, &header, &state.fields);
 }
 
 /// Formats `sec.nsec` as tshark's `frame.time` in UTC: `Nov 25, 2026 09:38:00.033394000 UTC`
@@ -583,6 +643,7 @@ struct Rows {
     min_ttl: Int64Builder,
     frame_number: Int64Builder,
     buf: String,
+    time_cache: (i64, String),
 }
 
 impl Rows {
@@ -614,14 +675,15 @@ impl Rows {
             min_ttl: i64b(),
             frame_number: i64b(),
             buf: String::with_capacity(64),
+            time_cache: (i64::MIN, String::new()),
         }
     }
 
-    fn push(&mut self, o: &Origin<'_>, msg: &Message, time_cache: &mut (i64, String)) {
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
         self.len += 1;
         let pkt = o.pkt;
         self.buf.clear();
-        write_frame_time(&mut self.buf, pkt.ts_sec, pkt.ts_nsec, time_cache);
+        write_frame_time(&mut self.buf, pkt.ts_sec, pkt.ts_nsec, &mut self.time_cache);
         self.frame_time.append_value(&self.buf);
         self.unix_tstamp.append_value(pkt.ts_sec);
         self.frame_len.append_value(pkt.orig_len as i32);
@@ -631,55 +693,39 @@ impl Rows {
         self.buf.clear();
         let _ = write!(self.buf, "{}", o.dst);
         self.ip_dst.append_value(&self.buf);
-        match msg.questions.first() {
-            Some(q) => {
-                self.qry_name.append_value(&q.name);
-                self.buf.clear();
-                let _ = write!(self.buf, "0x{:04x}", q.qclass);
-                self.qry_class.append_value(&self.buf);
-                self.qry_type.append_value(q.qtype as i32);
-            }
-            None => {
-                self.qry_name.append_null();
-                self.qry_class.append_null();
-                self.qry_type.append_null();
-            }
+        if m.has_question {
+            self.qry_name.append_value(&m.qname);
+            self.buf.clear();
+            let _ = write!(self.buf, "0x{:04x}", m.qclass);
+            self.qry_class.append_value(&self.buf);
+            self.qry_type.append_value(m.qtype as i32);
+        } else {
+            self.qry_name.append_null();
+            self.qry_class.append_null();
+            self.qry_type.append_null();
         }
-        let response = msg.header.is_response();
+        let response = header.is_response();
         // tshark shows the rcode of responses only.
         self.qry_rcode
-            .append_option(response.then_some(msg.header.rcode() as i32));
-        let mut first_a = true;
-        let (mut a, mut aaaa, mut cname) = (String::new(), String::new(), String::new());
-        for r in msg.records() {
-            match &r.data {
-                RData::A(x) => {
-                    if first_a {
-                        self.buf.clear();
-                        let _ = write!(self.buf, "{x}");
-                        self.dns_a.append_value(&self.buf);
-                        first_a = false;
-                    }
-                    join(&mut a, x);
-                }
-                RData::Aaaa(x) => join(&mut aaaa, x),
-                RData::Cname(x) => join(&mut cname, x),
-                _ => {}
+            .append_option(response.then_some(header.rcode() as i32));
+        match m.first_a {
+            Some(a) => {
+                self.buf.clear();
+                let _ = write!(self.buf, "{a}");
+                self.dns_a.append_value(&self.buf);
             }
-        }
-        if first_a {
-            self.dns_a.append_null();
+            None => self.dns_a.append_null(),
         }
         self.src_port.append_value(o.src_port as i32);
         self.dst_port.append_value(o.dst_port as i32);
         self.transport.append_value(o.transport);
-        self.dns_id.append_value(msg.header.id as i32);
+        self.dns_id.append_value(header.id as i32);
         self.dns_qr.append_value(response as i32);
-        self.ancount.append_value(msg.header.ancount as i32);
+        self.ancount.append_value(header.ancount as i32);
         for (b, s) in [
-            (&mut self.a_all, &a),
-            (&mut self.aaaa, &aaaa),
-            (&mut self.cname, &cname),
+            (&mut self.a_all, &m.a_all),
+            (&mut self.aaaa, &m.aaaa),
+            (&mut self.cname, &m.cname),
         ] {
             if s.is_empty() {
                 b.append_null();
@@ -687,8 +733,7 @@ impl Rows {
                 b.append_value(s);
             }
         }
-        self.min_ttl
-            .append_option(msg.answers.iter().map(|r| r.ttl as i64).min());
+        self.min_ttl.append_option(m.min_ttl.map(i64::from));
         self.frame_number.append_value(pkt.frame_number as i64);
     }
 
