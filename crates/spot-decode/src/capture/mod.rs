@@ -89,15 +89,21 @@ impl Source {
     /// is `Fill::Eof`; EOF after some bytes is a truncation error.
     pub(crate) fn fill(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<Fill> {
         buf.clear();
-        buf.resize(n, 0);
+        // Copy straight out of the BufReader's buffer: no zero-fill, one memcpy.
         let mut got = 0;
         while got < n {
-            match self.inner.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            let avail = match self.inner.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(DecodeError::io(&self.path, e)),
+            };
+            if avail.is_empty() {
+                break;
             }
+            let take = avail.len().min(n - got);
+            buf.extend_from_slice(&avail[..take]);
+            self.inner.consume(take);
+            got += take;
         }
         let start = self.offset;
         self.offset += got as u64;

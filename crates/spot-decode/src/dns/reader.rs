@@ -557,10 +557,17 @@ impl Visitor for MsgFields {
         match r.data {
             RDataRef::A(x) => {
                 self.first_a.get_or_insert(x);
-                join(&mut self.a_all, &x);
+                sep(&mut self.a_all);
+                push_ip(&mut self.a_all, IpAddr::V4(x));
             }
-            RDataRef::Aaaa(x) => join(&mut self.aaaa, &x),
-            RDataRef::Cname(x) => join(&mut self.cname, &x),
+            RDataRef::Aaaa(x) => {
+                sep(&mut self.aaaa);
+                push_ip(&mut self.aaaa, IpAddr::V6(x));
+            }
+            RDataRef::Cname(x) => {
+                sep(&mut self.cname);
+                self.cname.push_str(x);
+            }
             _ => {}
         }
     }
@@ -615,7 +622,40 @@ fn write_frame_time(out: &mut String, sec: i64, nsec: u32, cache: &mut (i64, Str
         }
     }
     out.push_str(&cache.1);
-    let _ = write!(out, ".{nsec:09} UTC");
+    out.push('.');
+    let mut digits = [b'0'; 9];
+    let mut v = nsec.min(999_999_999);
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(digits.iter().map(|&d| d as char));
+    out.push_str(" UTC");
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends an address in the usual text form; IPv4 without the formatting machinery.
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if o >= 100 {
+                    out.push((b'0' + o / 100) as char);
+                }
+                if o >= 10 {
+                    out.push((b'0' + (o / 10) % 10) as char);
+                }
+                out.push((b'0' + o % 10) as char);
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(out, "{v6}");
+        }
+    }
 }
 
 /// Column builders of one batch.
@@ -688,15 +728,19 @@ impl Rows {
         self.unix_tstamp.append_value(pkt.ts_sec);
         self.frame_len.append_value(pkt.orig_len as i32);
         self.buf.clear();
-        let _ = write!(self.buf, "{}", o.src);
+        push_ip(&mut self.buf, o.src);
         self.ip_src.append_value(&self.buf);
         self.buf.clear();
-        let _ = write!(self.buf, "{}", o.dst);
+        push_ip(&mut self.buf, o.dst);
         self.ip_dst.append_value(&self.buf);
         if m.has_question {
             self.qry_name.append_value(&m.qname);
             self.buf.clear();
-            let _ = write!(self.buf, "0x{:04x}", m.qclass);
+            self.buf.push_str("0x");
+            for shift in [12, 8, 4, 0] {
+                self.buf
+                    .push(HEX[((m.qclass >> shift) & 15) as usize] as char);
+            }
             self.qry_class.append_value(&self.buf);
             self.qry_type.append_value(m.qtype as i32);
         } else {
@@ -711,7 +755,7 @@ impl Rows {
         match m.first_a {
             Some(a) => {
                 self.buf.clear();
-                let _ = write!(self.buf, "{a}");
+                push_ip(&mut self.buf, IpAddr::V4(a));
                 self.dns_a.append_value(&self.buf);
             }
             None => self.dns_a.append_null(),
@@ -768,11 +812,11 @@ impl Rows {
     }
 }
 
-fn join(out: &mut String, x: &dyn std::fmt::Display) {
+/// Separates joined values with `|`, as tshark's aggregator in the reference files.
+fn sep(out: &mut String) {
     if !out.is_empty() {
         out.push('|');
     }
-    let _ = write!(out, "{x}");
 }
 
 #[cfg(test)]
@@ -789,6 +833,15 @@ mod tests {
             tshark_frame_time(1_794_000_000, 5),
             "Nov  6, 2026 21:20:00.000000005 UTC"
         );
+    }
+
+    #[test]
+    fn ip_text() {
+        for ip in ["0.0.0.0", "10.0.100.255", "127.0.0.1", "::1", "fd00::11"] {
+            let mut s = String::new();
+            push_ip(&mut s, ip.parse().unwrap());
+            assert_eq!(s, ip);
+        }
     }
 
     #[test]
