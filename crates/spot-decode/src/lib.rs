@@ -25,11 +25,13 @@
 mod canonical;
 mod error;
 pub mod flow;
+pub mod proxy;
 pub mod schema;
 pub mod time;
 mod write;
 
 pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
+pub use proxy::{ProxyFormat, ProxyReader};
 pub use schema::{dns_schema, flow_schema, proxy_schema};
 pub use write::{BatchWriter, HiveWriter, OutputFormat};
