@@ -3,6 +3,7 @@
 //! Turns event batches into Apache Spot's "words" and the IP documents the topic model learns
 //! from.
 //!
+//! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
 //! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
 //!   and for each valid row the (document, word) pairs it contributes.
@@ -17,6 +18,7 @@
 //! ```
 
 mod corpus;
+pub mod domain;
 mod error;
 pub mod feedback;
 pub mod flow;
