@@ -5,6 +5,7 @@
 //!
 //! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
+//! - [`proxy`]: Spot's proxy words (`ProxyWordCreation`), validity rules and feedback file.
 //! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
 //!   and for each valid row the (document, word) pairs it contributes.
 //! - [`CorpusBuilder`] / [`Corpus`]: interned vocabulary and documents with sparse counts.
@@ -22,6 +23,7 @@ pub mod domain;
 mod error;
 pub mod feedback;
 pub mod flow;
+pub mod proxy;
 mod words;
 
 pub use corpus::{Corpus, CorpusBuilder};

@@ -28,11 +28,20 @@ pub enum InvalidReason {
     BadPackets,
     /// The protocol is null.
     NullProtocol,
+    /// The date column is null or empty (proxy `p_date`).
+    NullDate,
+    /// The host column is null or empty (proxy `host`).
+    NullHost,
+    /// The full URI is null or empty (proxy `fulluri`).
+    NullUri,
+    /// Spot's word creation failed on the row (its `word_error`: an unreadable hour, a user
+    /// agent missing from the counts).
+    WordError,
 }
 
 impl InvalidReason {
     /// All reasons, in report order.
-    pub const ALL: [InvalidReason; 9] = [
+    pub const ALL: [InvalidReason; 13] = [
         InvalidReason::NullTime,
         InvalidReason::HourOutOfRange,
         InvalidReason::MinuteOutOfRange,
@@ -42,6 +51,10 @@ impl InvalidReason {
         InvalidReason::BadBytes,
         InvalidReason::BadPackets,
         InvalidReason::NullProtocol,
+        InvalidReason::NullDate,
+        InvalidReason::NullHost,
+        InvalidReason::NullUri,
+        InvalidReason::WordError,
     ];
 
     /// A short snake_case name, used in summaries.
@@ -56,6 +69,10 @@ impl InvalidReason {
             InvalidReason::BadBytes => "bad_bytes",
             InvalidReason::BadPackets => "bad_packets",
             InvalidReason::NullProtocol => "null_protocol",
+            InvalidReason::NullDate => "null_date",
+            InvalidReason::NullHost => "null_host",
+            InvalidReason::NullUri => "null_uri",
+            InvalidReason::WordError => "word_error",
         }
     }
 }
