@@ -162,9 +162,7 @@ fn split_spans(line: &str, out: &mut Vec<Span>) -> Result<(), LineError> {
             }
         } else {
             let start = i;
-            while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
-                i += 1;
-            }
+            i = memchr::memchr2(b' ', b'\t', &b[i..]).map_or(b.len(), |k| i + k);
             out.push(Span {
                 start,
                 end: i,
