@@ -39,13 +39,13 @@ impl EmLda {
                 "topics must be at least 1".into(),
             ));
         }
-        if !(c.alpha > 1.0) {
+        if c.alpha.is_nan() || c.alpha <= 1.0 {
             return Err(ModelError::InvalidConfig(format!(
                 "the EM optimizer needs alpha > 1 (Spark's docConcentration), got {}",
                 c.alpha
             )));
         }
-        if !(c.beta > 1.0) {
+        if c.beta.is_nan() || c.beta <= 1.0 {
             return Err(ModelError::InvalidConfig(format!(
                 "the EM optimizer needs beta > 1 (Spark's topicConcentration), got {}",
                 c.beta
@@ -106,6 +106,8 @@ impl TopicModel for EmLda {
         "em"
     }
 
+    // Entry indices address several parallel arrays and seed the initial draws.
+    #[allow(clippy::needless_range_loop)]
     fn fit(
         &self,
         corpus: &Corpus,
