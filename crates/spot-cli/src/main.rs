@@ -1,6 +1,7 @@
 //! The `spot` command line: a thin shell over the spot crates.
 
 mod demo;
+mod eval;
 mod flow;
 mod progress;
 
@@ -27,6 +28,9 @@ enum Command {
     Ml(MlCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
+    /// Ranking quality of a results file against labels (best rank per attack, recall, average
+    /// precision).
+    Eval(eval::EvalArgs),
     /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
     };
     match result {
