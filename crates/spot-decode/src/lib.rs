@@ -1,8 +1,9 @@
 //! # spot-decode
 //!
 //! Readers and writers for network telemetry, yielding Arrow [`RecordBatch`]es with Apache Spot's
-//! column names: flows (Spot CSV, `nfdump -o csv`, Parquet and Hive-partitioned folders), with
-//! the canonical schemas of flow, DNS and proxy events.
+//! column names: flows (Spot CSV, `nfdump -o csv`, nfdump's binary nfcapd files read natively
+//! ([`nfcapd`]), NetFlow v5/v9/IPFIX datagrams ([`netflow`], with a UDP collector), Parquet and
+//! Hive-partitioned folders), with the canonical schemas of flow, DNS and proxy events.
 //!
 //! Every reader streams: memory is bounded by the batch size, not the input size. Errors are
 //! typed ([`DecodeError`]) and name the file and line.

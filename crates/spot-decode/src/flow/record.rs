@@ -342,12 +342,10 @@ impl FlowBatchBuilder {
             let _ = write!(s, "{}", r.dst_mask);
         });
         let zero = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.next_hop.unwrap_or(zero));
-        });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.bgp_next_hop.unwrap_or(zero));
-        });
+        put(self, &|s| write_ip(s, r.next_hop.unwrap_or(zero)));
+        // nfdump 1.7.1's CSV prints the IP next hop again in place of an IPv6 BGP next hop
+        // (a bug); we print the BGP next hop.
+        put(self, &|s| write_ip(s, r.bgp_next_hop.unwrap_or(zero)));
         put(self, &|s| {
             let _ = write!(s, "{}", r.src_vlan);
         });
@@ -399,9 +397,8 @@ impl FlowBatchBuilder {
     }
 
     fn push_ip(&mut self, ip: IpAddr, which: Which) {
-        use std::fmt::Write;
         self.text.clear();
-        let _ = write!(self.text, "{ip}");
+        write_ip(&mut self.text, ip);
         let b = match which {
             Which::Sip => &mut self.sip,
             Which::Dip => &mut self.dip,
@@ -455,6 +452,21 @@ impl FlowBatchBuilder {
         RecordBatch::try_new(nfdump_flow_schema(), cols)
             .unwrap_or_else(|_| RecordBatch::new_empty(nfdump_flow_schema()))
     }
+}
+
+/// An address as `inet_ntop` (and so nfdump) prints it. Rust's formatting agrees except for
+/// IPv4-compatible IPv6 addresses (`::a.b.c.d`), which glibc prints with a dotted quad.
+fn write_ip(out: &mut String, ip: IpAddr) {
+    use std::fmt::Write;
+    if let IpAddr::V6(v6) = ip {
+        let s = v6.segments();
+        if s[..6] == [0; 6] && s[6] != 0 {
+            let o = v6.octets();
+            let _ = write!(out, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+            return;
+        }
+    }
+    let _ = write!(out, "{ip}");
 }
 
 enum Which {
@@ -512,6 +524,15 @@ mod tests {
         assert_eq!(col("ismc"), "00:11:22:33:44:55");
         assert_eq!(col("cl"), "1.500");
         assert_eq!(col("rip"), "0.0.0.0");
+        let mut s = String::new();
+        write_ip(&mut s, "::102:304".parse().unwrap());
+        assert_eq!(s, "::1.2.3.4");
+        s.clear();
+        write_ip(&mut s, "::1".parse().unwrap());
+        assert_eq!(s, "::1");
+        s.clear();
+        write_ip(&mut s, "::ffff:10.0.0.1".parse().unwrap());
+        assert_eq!(s, "::ffff:10.0.0.1");
         assert!(b.is_empty());
     }
 }
