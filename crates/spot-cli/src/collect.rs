@@ -71,9 +71,16 @@ pub fn run(a: CollectArgs) -> Result<()> {
     if a.listen.is_empty() {
         bail!("give at least one --listen address");
     }
+    // The interrupt handler (Ctrl-C, SIGTERM) of `main` stops the collector: it flushes and
+    // publishes its open files, then exits.
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
-    ctrlc::set_handler(move || s.store(true, Ordering::Relaxed))?;
+    std::thread::spawn(move || {
+        while !crate::progress::interrupted() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        s.store(true, Ordering::Relaxed);
+    });
     let mut config = CollectorConfig::new(a.listen, &a.out);
     config.rotate = a.rotate;
     config.rcvbuf = Some(a.rcvbuf);

@@ -1,0 +1,200 @@
+//! `spot ml flow`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use arrow::array::RecordBatch;
+use clap::Args;
+use spot_decode::{BatchWriter, FlowReader};
+use spot_features::CorpusBuilder;
+use spot_features::feedback::{add_flow_feedback, read_flow_feedback};
+use spot_features::flow::FlowWords;
+use spot_model::LdaConfig;
+use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
+
+use crate::progress::Bars;
+
+/// How results are ranked.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Apache Spot's topic score combined with behavioural detectors; output adds `rank`,
+    /// `spot_score`, `signals`, `reason`; `score` is the suspicion, highest first.
+    #[default]
+    Combined,
+    /// Apache Spot's scores exactly: lowest first.
+    Spot,
+}
+
+/// Options shared by the analyses (Apache Spot's defaults).
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Ranking: `combined` (default) or `spot` (Apache Spot's scores exactly).
+    #[arg(long, value_enum, default_value_t = Mode::Combined)]
+    pub mode: Mode,
+    /// Output file: `.csv` (with header) or `.parquet`; input columns then `score`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep records whose score is ≤ this (spot mode); in combined mode, records whose
+    /// suspicion is ≥ 1 − this.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+    /// Keep at most this many records, the lowest scores.
+    #[arg(long)]
+    pub max_results: Option<usize>,
+    /// LDA engine: `em` (Spark's EM, as Apache Spot), `online` (variational Bayes) or `gibbs`.
+    #[arg(long, default_value_t = spot_model::Optimizer::Em)]
+    pub optimizer: spot_model::Optimizer,
+    /// Topics of the LDA model.
+    #[arg(long, default_value_t = 20)]
+    pub topics: usize,
+    /// Training iterations.
+    #[arg(long, default_value_t = 20)]
+    pub iterations: usize,
+    /// Document concentration (must be > 1 for EM).
+    #[arg(long, default_value_t = 1.02)]
+    pub alpha: f64,
+    /// Topic concentration (must be > 1 for EM).
+    #[arg(long, default_value_t = 1.001)]
+    pub beta: f64,
+    /// Seed of every random step.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Analyst feedback file (Spot's tab-separated format); low-risk rows join training.
+    #[arg(long)]
+    pub feedback: Option<PathBuf>,
+    /// Times each low-risk feedback row joins the training data.
+    #[arg(long, default_value_t = 1000)]
+    pub dupfactor: u64,
+    /// Write the records that fail the validity rules here (`.csv` or `.parquet`).
+    #[arg(long)]
+    pub invalid_out: Option<PathBuf>,
+    /// Rows per batch.
+    #[arg(long, default_value_t = spot_decode::flow::DEFAULT_BATCH_SIZE)]
+    pub batch_size: usize,
+}
+
+impl CommonArgs {
+    pub fn config(&self) -> AnalysisConfig {
+        AnalysisConfig {
+            lda: LdaConfig {
+                topics: self.topics,
+                alpha: self.alpha,
+                beta: self.beta,
+                iterations: self.iterations,
+                seed: self.seed,
+                optimizer: self.optimizer,
+                ..LdaConfig::default()
+            },
+            filter: ScoreFilter {
+                threshold: self.threshold,
+                max_results: self.max_results,
+            },
+            dupfactor: self.dupfactor,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FlowArgs {
+    /// Input files or folders (Spot CSV, `nfdump -o csv` output, Parquet, Hive `y=/m=/d=/h=`).
+    #[arg(long, required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Protocol for feedback rows (Spot's flow feedback file has no protocol column).
+    #[arg(long, default_value = "TCP")]
+    pub feedback_proto: String,
+}
+
+/// Runs the flow analysis; prints the summary line on stderr and returns the results.
+pub fn run(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
+    let (results, summary) = analyse(args)?;
+    eprintln!("{summary}");
+    Ok((results, summary))
+}
+
+fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
+    let c = &args.common;
+    // Fail on a bad output path before doing any work.
+    spot_decode::OutputFormat::from_path(&c.out)?;
+    if let Some(p) = &c.invalid_out {
+        spot_decode::OutputFormat::from_path(p)?;
+    }
+    let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
+    let creator = FlowWords;
+    let mut analysis = Analysis::new(&creator, c.config());
+    if c.mode == Mode::Combined {
+        analysis = analysis.with_detectors(spot_score::detect::flow::default_flow_detectors());
+    }
+    let mut summary = Summary::default();
+    let mut bars = Bars::new();
+    let mut corpus = CorpusBuilder::new();
+
+    let mut invalid: Option<BatchWriter> = None;
+    let schema = reader.schema();
+    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
+        if let Some(path) = &c.invalid_out {
+            if invalid.is_none() {
+                invalid = Some(BatchWriter::create(path, &schema)?);
+            }
+            if let Some(w) = invalid.as_mut() {
+                w.write(b)?;
+            }
+        }
+        Ok(())
+    };
+    use spot_score::Progress;
+    bars.stage("words", None);
+    analysis.corpus(
+        reader.batches(),
+        &mut corpus,
+        &mut sink,
+        &mut summary,
+        &mut bars,
+    )?;
+    match invalid {
+        Some(w) => {
+            w.finish()?;
+        }
+        None => {
+            if let Some(path) = &c.invalid_out {
+                BatchWriter::create(path, &schema)?.finish()?;
+            }
+        }
+    }
+    if let Some(fb) = &c.feedback {
+        let rows = read_flow_feedback(fb)?;
+        summary.feedback_rows =
+            add_flow_feedback(&mut corpus, &rows, c.dupfactor, &args.feedback_proto) as u64;
+    }
+    let model = analysis
+        .fit(corpus, &mut summary, &mut bars)
+        .context("training the topic model")?;
+    bars.stage("score", Some(summary.read));
+    let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
+    bars.finish();
+
+    let start = std::time::Instant::now();
+    // Inputs with no rows give no batch to learn the output's columns from.
+    let results = if results.num_columns() == 0 {
+        RecordBatch::new_empty(with_score(&reader.schema()))
+    } else {
+        results
+    };
+    let mut w = BatchWriter::create(&c.out, &results.schema())?;
+    w.write(&results)?;
+    w.finish()?;
+    summary.stages.push(("write", start.elapsed()));
+    Ok((results, summary))
+}
+
+fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(
+        "score",
+        arrow::datatypes::DataType::Float64,
+        true,
+    ));
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
+}
