@@ -50,6 +50,19 @@ fn decode_flow_to_parquet_and_hive() {
     assert!(st.success());
     assert!(hive.join("y=2026/m=11/d=25/h=09").is_dir());
     assert_eq!(rows(&hive), 800);
+    // Captures of export datagrams, alone or with nfcapd files.
+    let from_pcap = dir.path().join("exports.csv");
+    let st = spot()
+        .args(["decode", "flow"])
+        .arg(shared("exports-v10.pcap"))
+        .arg(shared("exports-v5.pcap"))
+        .arg(shared("nfcapd-none"))
+        .arg("--out")
+        .arg(&from_pcap)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(rows(&from_pcap), 800 + 2400 + 2398);
 }
 
 /// UDP payloads of the classic Ethernet pcap captures.

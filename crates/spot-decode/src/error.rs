@@ -74,6 +74,14 @@ pub enum DecodeError {
     /// file layout).
     #[error("{}: {message}", path.display())]
     Unsupported { path: PathBuf, message: String },
+    /// A capture file is damaged or truncated at `offset`; the packets before it were read.
+    #[error("{}: byte offset {offset}, frame {frame}: {message}", path.display())]
+    Capture {
+        path: PathBuf,
+        offset: u64,
+        frame: u64,
+        message: String,
+    },
     /// The output path's extension names no format we write.
     #[error("{}: unsupported output format (use .csv or .parquet)", path.display())]
     UnsupportedOutput { path: PathBuf },

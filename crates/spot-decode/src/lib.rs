@@ -3,7 +3,9 @@
 //! Readers and writers for network telemetry, yielding Arrow [`RecordBatch`]es with Apache Spot's
 //! column names: flows (Spot CSV, `nfdump -o csv`, nfdump's binary nfcapd files read natively
 //! ([`nfcapd`]), NetFlow v5/v9/IPFIX datagrams ([`netflow`], with a UDP collector), Parquet and
-//! Hive-partitioned folders), with the canonical schemas of flow, DNS and proxy events.
+//! Hive-partitioned folders), DNS from packet captures ([`capture`]: pcap / pcapng / gzip;
+//! [`dns`]: the message parser and [`DnsReader`]), with the canonical schemas of flow, DNS and
+//! proxy events.
 //!
 //! Every reader streams: memory is bounded by the batch size, not the input size. Errors are
 //! typed ([`DecodeError`]) and name the file and line.
@@ -24,6 +26,8 @@
 //! [`RecordBatch`]: arrow::array::RecordBatch
 
 mod canonical;
+pub mod capture;
+pub mod dns;
 mod error;
 pub mod flow;
 pub mod netflow;
@@ -32,6 +36,7 @@ pub mod schema;
 pub mod time;
 mod write;
 
+pub use dns::DnsReader;
 pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
 pub use schema::{dns_schema, flow_schema, proxy_schema};

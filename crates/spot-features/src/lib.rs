@@ -3,6 +3,8 @@
 //! Turns event batches into Apache Spot's "words" and the IP documents the topic model learns
 //! from.
 //!
+//! - [`dns`]: Spot's DNS words (`DnsWords`), validity rules and DNS feedback file.
+//! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
 //! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
 //!   and for each valid row the (document, word) pairs it contributes.
@@ -17,6 +19,8 @@
 //! ```
 
 mod corpus;
+pub mod dns;
+pub mod domain;
 mod error;
 pub mod feedback;
 pub mod flow;

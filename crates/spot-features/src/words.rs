@@ -28,11 +28,21 @@ pub enum InvalidReason {
     BadPackets,
     /// The protocol is null.
     NullProtocol,
+    /// DNS: `unix_tstamp` is null or negative.
+    BadTimestamp,
+    /// DNS: `frame_len` is null or negative.
+    BadFrameLength,
+    /// DNS: the query name is null, empty, `-` or `(empty)`.
+    BadQueryName,
+    /// DNS: query class, type and response code are all missing.
+    NoQueryFields,
+    /// The word could not be built (Spot's `word_error`, e.g. a time without an hour).
+    WordError,
 }
 
 impl InvalidReason {
     /// All reasons, in report order.
-    pub const ALL: [InvalidReason; 9] = [
+    pub const ALL: [InvalidReason; 14] = [
         InvalidReason::NullTime,
         InvalidReason::HourOutOfRange,
         InvalidReason::MinuteOutOfRange,
@@ -42,6 +52,11 @@ impl InvalidReason {
         InvalidReason::BadBytes,
         InvalidReason::BadPackets,
         InvalidReason::NullProtocol,
+        InvalidReason::BadTimestamp,
+        InvalidReason::BadFrameLength,
+        InvalidReason::BadQueryName,
+        InvalidReason::NoQueryFields,
+        InvalidReason::WordError,
     ];
 
     /// A short snake_case name, used in summaries.
@@ -56,6 +71,11 @@ impl InvalidReason {
             InvalidReason::BadBytes => "bad_bytes",
             InvalidReason::BadPackets => "bad_packets",
             InvalidReason::NullProtocol => "null_protocol",
+            InvalidReason::BadTimestamp => "bad_timestamp",
+            InvalidReason::BadFrameLength => "bad_frame_length",
+            InvalidReason::BadQueryName => "bad_query_name",
+            InvalidReason::NoQueryFields => "no_query_fields",
+            InvalidReason::WordError => "word_error",
         }
     }
 }
