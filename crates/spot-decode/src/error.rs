@@ -82,6 +82,15 @@ pub enum DecodeError {
         frame: u64,
         message: String,
     },
+    /// A log line could not be read (only fatal in strict mode; otherwise it is counted and
+    /// skipped).
+    #[error("{}:{line}: {error}", path.display())]
+    BadLine {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        error: crate::proxy::LineError,
+    },
     /// The output path's extension names no format we write.
     #[error("{}: unsupported output format (use .csv or .parquet)", path.display())]
     UnsupportedOutput { path: PathBuf },
