@@ -1,5 +1,7 @@
 //! The `spot` command line: a thin shell over the spot crates.
 
+mod collect;
+mod decode;
 mod demo;
 mod eval;
 mod flow;
@@ -34,6 +36,11 @@ enum Command {
     /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Convert telemetry to Spot's tables (CSV, Parquet or Hive folders).
+    #[command(subcommand)]
+    Decode(decode::DecodeCommand),
+    /// Collect NetFlow v5/v9/IPFIX over UDP into Hive-partitioned Parquet.
+    Collect(collect::CollectArgs),
 }
 
 #[derive(Subcommand)]
@@ -64,6 +71,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+        Command::Decode(cmd) => decode::run(cmd),
+        Command::Collect(args) => collect::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
