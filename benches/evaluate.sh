@@ -10,8 +10,12 @@ seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
 out=benches/out/evaluate
 mkdir -p "$out"
-cargo build -q -p spot-cli
-spot=target/debug/spot
+# SPOT=path/to/spot reuses a built binary; otherwise a release build.
+if [ -z "${SPOT:-}" ]; then
+  cargo build -q --release -p spot-cli
+  SPOT=target/release/spot
+fi
+spot=$SPOT
 echo "| seed | records | mode | AP | kinds in top 0.1% | kinds in top 1% | port_scan | exfiltration | beacon | brute_force |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for seed in "${seeds[@]}"; do
