@@ -1,1 +1,71 @@
-fn main() {}
+//! The `spot` command line: a thin shell over the spot crates.
+
+mod demo;
+mod flow;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Find the few suspicious events among network records (Apache Spot's suspicious-connects
+/// analysis, without Hadoop).
+#[derive(Parser)]
+#[command(name = "spot", version, about, long_about = None)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a suspicious-connects analysis.
+    #[command(subcommand)]
+    Ml(MlCommand),
+    /// Generate a synthetic day with injected attacks, analyse it and show the top results.
+    Demo(demo::DemoArgs),
+    /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// Flow records: `.csv`, `.parquet`, or a folder (Hive `y=/m=/d=/h=` Parquet layout).
+    Flow(demo::GenerateFlowArgs),
+}
+
+#[derive(Subcommand)]
+enum MlCommand {
+    /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
+    Flow(flow::FlowArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+    {
+        eprintln!("error: cannot start {n} threads: {e}");
+        return ExitCode::FAILURE;
+    }
+    progress::install_interrupt_handler();
+    let result = match cli.command {
+        Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
+        Command::Demo(args) => demo::run(&args),
+        Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}

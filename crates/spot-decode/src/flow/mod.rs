@@ -346,10 +346,10 @@ fn hive_partitions(root: &Path, file: &Path) -> Vec<(String, String)> {
     let mut parts = Vec::new();
     if let Some(parent) = rel.parent() {
         for c in parent.components() {
-            if let Some((k, v)) = c.as_os_str().to_str().and_then(|s| s.split_once('=')) {
-                if !k.is_empty() {
-                    parts.push((k.to_string(), v.to_string()));
-                }
+            if let Some((k, v)) = c.as_os_str().to_str().and_then(|s| s.split_once('='))
+                && !k.is_empty()
+            {
+                parts.push((k.to_string(), v.to_string()));
             }
         }
     }

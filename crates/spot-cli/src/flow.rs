@@ -1,0 +1,235 @@
+//! `spot ml flow`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use arrow::array::RecordBatch;
+use clap::Args;
+use spot_decode::{BatchWriter, FlowReader};
+use spot_features::CorpusBuilder;
+use spot_features::feedback::{add_flow_feedback, read_flow_feedback};
+use spot_features::flow::FlowWords;
+use spot_model::{FittedModel, LdaConfig, Optimizer};
+use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
+
+use crate::progress::Bars;
+
+/// Options shared by the analyses (Apache Spot's defaults).
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Output file: `.csv` (with header) or `.parquet`; input columns then `score`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep records whose score is ≤ this.
+    #[arg(long, default_value_t = 1.0)]
+    pub threshold: f64,
+    /// Keep at most this many records, the lowest scores.
+    #[arg(long)]
+    pub max_results: Option<usize>,
+    /// Topics of the LDA model.
+    #[arg(long, default_value_t = 20)]
+    pub topics: usize,
+    /// Training iterations.
+    #[arg(long, default_value_t = 20)]
+    pub iterations: usize,
+    /// Document concentration (must be > 1 for EM).
+    #[arg(long, default_value_t = 1.02)]
+    pub alpha: f64,
+    /// Topic concentration (must be > 1 for EM).
+    #[arg(long, default_value_t = 1.001)]
+    pub beta: f64,
+    /// Seed of every random step.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Analyst feedback file (Spot's tab-separated format); low-risk rows join training.
+    #[arg(long)]
+    pub feedback: Option<PathBuf>,
+    /// Times each low-risk feedback row joins the training data.
+    #[arg(long, default_value_t = 1000)]
+    pub dupfactor: u64,
+    /// Write the records that fail the validity rules here (`.csv` or `.parquet`).
+    #[arg(long)]
+    pub invalid_out: Option<PathBuf>,
+    /// Rows per batch.
+    #[arg(long, default_value_t = spot_decode::flow::DEFAULT_BATCH_SIZE)]
+    pub batch_size: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// What `--unseen` does with documents a saved model (`--model`) has not seen.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unseen {
+    /// Score them 0, the most suspicious (Apache Spot's behaviour).
+    #[default]
+    Zero,
+    /// Fold them into the model (topics fixed) and score them like training documents.
+    Infer,
+}
+
+/// Engine choice and saved models.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelArgs {
+    /// LDA engine: `em` (Spark's EMLDAOptimizer, Spot's model), `online` (online variational
+    /// Bayes) or `gibbs` (sparse collapsed Gibbs, the fastest on large corpora; alpha and beta
+    /// may then be below 1).
+    #[arg(long, default_value_t = Optimizer::Em)]
+    pub optimizer: Optimizer,
+    /// Stop training once the training log-likelihood changes by less than this (relative).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Save the trained model to this file (spot's binary model format).
+    #[arg(long)]
+    pub model_out: Option<PathBuf>,
+    /// Score with this saved model instead of training one.
+    #[arg(long, conflicts_with = "init_model")]
+    pub model: Option<PathBuf>,
+    /// Start training from this saved model (warm start: yesterday's topics, new words and
+    /// hosts added).
+    #[arg(long)]
+    pub init_model: Option<PathBuf>,
+    /// With `--model`: how to score hosts the model has never seen.
+    #[arg(long, value_enum, default_value_t = Unseen::Zero)]
+    pub unseen: Unseen,
+}
+
+impl CommonArgs {
+    pub fn config(&self) -> AnalysisConfig {
+        AnalysisConfig {
+            lda: LdaConfig {
+                topics: self.topics,
+                alpha: self.alpha,
+                beta: self.beta,
+                iterations: self.iterations,
+                seed: self.seed,
+                optimizer: self.model.optimizer,
+                tolerance: self.model.tolerance,
+                ..LdaConfig::default()
+            },
+            filter: ScoreFilter {
+                threshold: self.threshold,
+                max_results: self.max_results,
+            },
+            dupfactor: self.dupfactor,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FlowArgs {
+    /// Input files or folders (Spot CSV, `nfdump -o csv` output, Parquet, Hive `y=/m=/d=/h=`).
+    #[arg(long, required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Protocol for feedback rows (Spot's flow feedback file has no protocol column).
+    #[arg(long, default_value = "TCP")]
+    pub feedback_proto: String,
+}
+
+/// Runs the flow analysis; prints the summary line on stderr and returns the results.
+pub fn run(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
+    let (results, summary) = analyse(args)?;
+    eprintln!("{summary}");
+    Ok((results, summary))
+}
+
+fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
+    let c = &args.common;
+    // Fail on a bad output path before doing any work.
+    spot_decode::OutputFormat::from_path(&c.out)?;
+    if let Some(p) = &c.invalid_out {
+        spot_decode::OutputFormat::from_path(p)?;
+    }
+    let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
+    let creator = FlowWords;
+    let analysis = Analysis::new(&creator, c.config());
+    let mut summary = Summary::default();
+    let mut bars = Bars::new();
+    let mut corpus = CorpusBuilder::new();
+
+    let mut invalid: Option<BatchWriter> = None;
+    let schema = reader.schema();
+    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
+        if let Some(path) = &c.invalid_out {
+            if invalid.is_none() {
+                invalid = Some(BatchWriter::create(path, &schema)?);
+            }
+            if let Some(w) = invalid.as_mut() {
+                w.write(b)?;
+            }
+        }
+        Ok(())
+    };
+    use spot_score::Progress;
+    bars.stage("words", None);
+    analysis.corpus(
+        reader.batches(),
+        &mut corpus,
+        &mut sink,
+        &mut summary,
+        &mut bars,
+    )?;
+    match invalid {
+        Some(w) => {
+            w.finish()?;
+        }
+        None => {
+            if let Some(path) = &c.invalid_out {
+                BatchWriter::create(path, &schema)?.finish()?;
+            }
+        }
+    }
+    if let Some(fb) = &c.feedback {
+        let rows = read_flow_feedback(fb)?;
+        summary.feedback_rows =
+            add_flow_feedback(&mut corpus, &rows, c.dupfactor, &args.feedback_proto) as u64;
+    }
+    let m = &c.model;
+    let model = match &m.model {
+        Some(path) => {
+            let mut model = FittedModel::load(path)?;
+            if m.unseen == Unseen::Infer {
+                bars.stage("fold-in", None);
+                model.fold_in(&corpus.build(), 50);
+            }
+            model
+        }
+        None => {
+            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
+            analysis
+                .fit_from(corpus, init.as_ref(), &mut summary, &mut bars)
+                .context("training the topic model")?
+        }
+    };
+    if let Some(path) = &m.model_out {
+        model.save(path)?;
+    }
+    bars.stage("score", Some(summary.read));
+    let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
+    bars.finish();
+
+    let start = std::time::Instant::now();
+    // Inputs with no rows give no batch to learn the output's columns from.
+    let results = if results.num_columns() == 0 {
+        RecordBatch::new_empty(with_score(&reader.schema()))
+    } else {
+        results
+    };
+    let mut w = BatchWriter::create(&c.out, &results.schema())?;
+    w.write(&results)?;
+    w.finish()?;
+    summary.stages.push(("write", start.elapsed()));
+    Ok((results, summary))
+}
+
+fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(
+        "score",
+        arrow::datatypes::DataType::Float64,
+        true,
+    ));
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
+}

@@ -1,0 +1,77 @@
+//! Progress bars on stderr (hidden when stderr is not a terminal) and Ctrl-C handling.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spot_score::Progress;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// First Ctrl-C: stop at the next batch or iteration; second: exit at once.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping (press Ctrl-C again to exit now)");
+    });
+}
+
+/// indicatif bars for the analysis stages.
+pub struct Bars {
+    bar: Option<ProgressBar>,
+}
+
+impl Bars {
+    pub fn new() -> Self {
+        Bars { bar: None }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn stage(&mut self, name: &'static str, total: Option<u64>) {
+        self.finish();
+        let bar = match total {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>8} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template(
+                    "{prefix:>8} {spinner} {human_pos} records ({per_sec})",
+                )
+                .expect("valid template"),
+            ),
+        };
+        bar.set_prefix(name);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,313 @@
+//! The suspicious-connects analysis as two streaming passes around a model fit:
+//! 1. **corpus**: batches → validity + words → (document, word) counts; invalid rows counted by
+//!    reason and handed to a sink;
+//! 2. **fit**: the corpus (plus any feedback rows the caller added) → [`FittedModel`];
+//! 3. **score**: batches again → words → scores → threshold and top-N.
+//!
+//! Each pass works on groups of batches in parallel and merges results in input order, so the
+//! outcome does not depend on the thread count.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use arrow::array::{RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::error::ArrowError;
+use rayon::prelude::*;
+use spot_decode::DecodeError;
+use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
+use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
+
+use crate::score::score_words;
+use crate::topn::{ScoreFilter, TopN};
+
+/// Anything that can stop an analysis.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// Reading or writing records failed.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Word creation or feedback failed.
+    #[error(transparent)]
+    Feature(#[from] FeatureError),
+    /// The model could not be fitted.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// An Arrow kernel failed.
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+    /// The run was interrupted.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// Settings of an analysis, with Apache Spot's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisConfig {
+    /// Topic model hyper-parameters.
+    pub lda: LdaConfig,
+    /// Threshold and top-N.
+    pub filter: ScoreFilter,
+    /// How many times each low-risk feedback row joins the training data (spot.conf's
+    /// DUPFACTOR, 1000).
+    pub dupfactor: u64,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            lda: LdaConfig::default(),
+            filter: ScoreFilter::default(),
+            dupfactor: 1000,
+        }
+    }
+}
+
+/// Receives progress; every method has a no-op default, and `()` ignores everything.
+pub trait Progress {
+    /// A stage starts; `total` is its length in units of [`advance`](Self::advance), if known.
+    fn stage(&mut self, _name: &'static str, _total: Option<u64>) {}
+    /// `n` more units of the current stage are done.
+    fn advance(&mut self, _n: u64) {}
+    /// Whether the caller asked to stop (checked between batches and iterations).
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+impl Progress for () {}
+
+/// Counts and timings of a run, shown by the CLI and the bindings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Records read (each pass reads the same records; counted once).
+    pub read: u64,
+    /// Invalid records by reason.
+    pub invalid: InvalidCounts,
+    /// Records scored.
+    pub scored: u64,
+    /// Results kept after threshold and top-N.
+    pub written: u64,
+    /// Low-risk feedback rows that joined training (before duplication).
+    pub feedback_rows: u64,
+    /// Documents (IPs) and words in the model.
+    pub documents: usize,
+    pub words: usize,
+    /// Wall time of each stage, in order.
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "read {} records, invalid {}, scored {}, written {}",
+            self.read,
+            self.invalid.total(),
+            self.scored,
+            self.written
+        )?;
+        if self.invalid.total() > 0 {
+            let parts: Vec<String> = self
+                .invalid
+                .iter()
+                .map(|(r, n)| format!("{r} {n}"))
+                .collect();
+            write!(f, " (invalid: {})", parts.join(", "))?;
+        }
+        if self.feedback_rows > 0 {
+            write!(f, ", feedback rows {}", self.feedback_rows)?;
+        }
+        write!(f, "; {} documents, {} words", self.documents, self.words)?;
+        let total: f64 = self.stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
+            .collect();
+        write!(f, "; seconds: {} (total {total:.2}s)", stages.join(", "))
+    }
+}
+
+/// One source's analysis: its word creator and the settings.
+pub struct Analysis<'a> {
+    creator: &'a dyn WordCreator,
+    config: AnalysisConfig,
+}
+
+/// One batch's share of pass 1: its counts, invalid counts, invalid rows and row count.
+type BatchCorpus = (CorpusBuilder, InvalidCounts, Option<RecordBatch>, u64);
+
+/// Batches processed together in parallel per thread.
+const GROUP_PER_THREAD: usize = 2;
+
+fn groups<I>(batches: I) -> impl Iterator<Item = Result<Vec<RecordBatch>, DecodeError>>
+where
+    I: Iterator<Item = Result<RecordBatch, DecodeError>>,
+{
+    let size = rayon::current_num_threads().max(1) * GROUP_PER_THREAD;
+    let mut it = batches.fuse();
+    std::iter::from_fn(move || {
+        let mut g = Vec::with_capacity(size);
+        for b in it.by_ref() {
+            match b {
+                Ok(b) => {
+                    g.push(b);
+                    if g.len() == size {
+                        break;
+                    }
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        (!g.is_empty()).then_some(Ok(g))
+    })
+}
+
+impl<'a> Analysis<'a> {
+    /// An analysis of records with `creator`'s words.
+    pub fn new(creator: &'a dyn WordCreator, config: AnalysisConfig) -> Self {
+        Analysis { creator, config }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.config
+    }
+
+    /// Pass 1: adds the words of every valid record to `corpus`; hands each batch's invalid
+    /// rows to `invalid_sink`.
+    pub fn corpus<I>(
+        &self,
+        batches: I,
+        corpus: &mut CorpusBuilder,
+        invalid_sink: &mut dyn FnMut(&RecordBatch) -> Result<(), AnalysisError>,
+        summary: &mut Summary,
+        progress: &mut dyn Progress,
+    ) -> Result<(), AnalysisError>
+    where
+        I: Iterator<Item = Result<RecordBatch, DecodeError>>,
+    {
+        let start = Instant::now();
+        for group in groups(batches) {
+            if progress.cancelled() {
+                return Err(AnalysisError::Interrupted);
+            }
+            let group = group?;
+            let results: Vec<Result<BatchCorpus, AnalysisError>> = group
+                .par_iter()
+                .map(|b| {
+                    let words = self.creator.words(b)?;
+                    let mut local = CorpusBuilder::new();
+                    local.add_words(&words);
+                    let bad: Vec<u32> = words
+                        .invalid
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.is_some())
+                        .map(|(i, _)| i as u32)
+                        .collect();
+                    let invalid = if bad.is_empty() {
+                        None
+                    } else {
+                        Some(take_record_batch(b, &UInt32Array::from(bad))?)
+                    };
+                    Ok((local, words.invalid_counts(), invalid, b.num_rows() as u64))
+                })
+                .collect();
+            for r in results {
+                let (local, counts, invalid, rows) = r?;
+                corpus.merge(local);
+                summary.invalid.merge(&counts);
+                summary.read += rows;
+                if let Some(inv) = invalid {
+                    invalid_sink(&inv)?;
+                }
+                progress.advance(rows);
+            }
+        }
+        summary.stages.push(("words", start.elapsed()));
+        Ok(())
+    }
+
+    /// Fits the topic model on `corpus` with the configured engine (`lda.optimizer`, Spark's EM
+    /// by default).
+    pub fn fit(
+        &self,
+        corpus: CorpusBuilder,
+        summary: &mut Summary,
+        progress: &mut dyn Progress,
+    ) -> Result<FittedModel, AnalysisError> {
+        self.fit_from(corpus, None, summary, progress)
+    }
+
+    /// [`fit`](Self::fit), starting from a previous model when given (a warm start: known
+    /// words and documents start from its topics, new ones fresh).
+    pub fn fit_from(
+        &self,
+        corpus: CorpusBuilder,
+        init: Option<&FittedModel>,
+        summary: &mut Summary,
+        progress: &mut dyn Progress,
+    ) -> Result<FittedModel, AnalysisError> {
+        let start = Instant::now();
+        let corpus = corpus.build();
+        summary.documents = corpus.num_docs();
+        summary.words = corpus.num_words();
+        progress.stage("train", Some(self.config.lda.iterations as u64));
+        let engine = Lda::new(self.config.lda.clone());
+        let mut cancelled = false;
+        let model = engine.fit_from(&corpus, init, &mut |_| {
+            progress.advance(1);
+            cancelled |= progress.cancelled();
+        })?;
+        if cancelled {
+            return Err(AnalysisError::Interrupted);
+        }
+        summary.stages.push(("train", start.elapsed()));
+        Ok(model)
+    }
+
+    /// Pass 2: scores every record and keeps those that pass the filter, sorted ascending, with
+    /// a `score` column after the input's columns.
+    pub fn score<I>(
+        &self,
+        model: &FittedModel,
+        batches: I,
+        summary: &mut Summary,
+        progress: &mut dyn Progress,
+    ) -> Result<RecordBatch, AnalysisError>
+    where
+        I: Iterator<Item = Result<RecordBatch, DecodeError>>,
+    {
+        let start = Instant::now();
+        let mut top = TopN::new(self.config.filter);
+        let mut seq = 0u64;
+        for group in groups(batches) {
+            if progress.cancelled() {
+                return Err(AnalysisError::Interrupted);
+            }
+            let group = group?;
+            let scored: Vec<Result<_, AnalysisError>> = group
+                .par_iter()
+                .map(|b| {
+                    let words = self.creator.words(b)?;
+                    let valid = words.valid_rows() as u64;
+                    Ok((score_words(model, &words), valid))
+                })
+                .collect();
+            for (b, r) in group.iter().zip(scored) {
+                let (scores, valid) = r?;
+                top.push(b, &scores, seq)?;
+                seq += b.num_rows() as u64;
+                summary.scored += valid;
+                progress.advance(b.num_rows() as u64);
+            }
+        }
+        let out = top.finish()?;
+        summary.written = out.num_rows() as u64;
+        summary.stages.push(("score", start.elapsed()));
+        Ok(out)
+    }
+}
