@@ -54,7 +54,7 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = spot_decode::flow::DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
     #[command(flatten)]
-    pub model: ModelArgs,
+    pub model: Box<ModelArgs>,
 }
 
 /// What `--unseen` does with documents a saved model (`--model`) has not seen.
