@@ -112,7 +112,6 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             out: out.clone(),
             threshold: 1.0,
             max_results: Some(3000),
-            optimizer: spot_model::Optimizer::Em,
             topics: 20,
             iterations: 20,
             alpha: 1.02,
@@ -122,6 +121,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             dupfactor: 1000,
             invalid_out: None,
             batch_size: spot_decode::flow::DEFAULT_BATCH_SIZE,
+            model: Default::default(),
         },
         feedback_proto: "TCP".into(),
     };

@@ -9,7 +9,7 @@ use spot_decode::{BatchWriter, FlowReader};
 use spot_features::CorpusBuilder;
 use spot_features::feedback::{add_flow_feedback, read_flow_feedback};
 use spot_features::flow::FlowWords;
-use spot_model::LdaConfig;
+use spot_model::{FittedModel, LdaConfig, Optimizer};
 use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
 
 use crate::progress::Bars;
@@ -41,9 +41,6 @@ pub struct CommonArgs {
     /// Keep at most this many records, the lowest scores.
     #[arg(long)]
     pub max_results: Option<usize>,
-    /// LDA engine: `em` (Spark's EM, as Apache Spot), `online` (variational Bayes) or `gibbs`.
-    #[arg(long, default_value_t = spot_model::Optimizer::Em)]
-    pub optimizer: spot_model::Optimizer,
     /// Topics of the LDA model.
     #[arg(long, default_value_t = 20)]
     pub topics: usize,
@@ -71,6 +68,44 @@ pub struct CommonArgs {
     /// Rows per batch.
     #[arg(long, default_value_t = spot_decode::flow::DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
+    #[command(flatten)]
+    pub model: Box<ModelArgs>,
+}
+
+/// What `--unseen` does with documents a saved model (`--model`) has not seen.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unseen {
+    /// Score them 0, the most suspicious (Apache Spot's behaviour).
+    #[default]
+    Zero,
+    /// Fold them into the model (topics fixed) and score them like training documents.
+    Infer,
+}
+
+/// Engine choice and saved models.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelArgs {
+    /// LDA engine: `em` (Spark's EMLDAOptimizer, Spot's model), `online` (online variational
+    /// Bayes) or `gibbs` (sparse collapsed Gibbs, the fastest on large corpora; alpha and beta
+    /// may then be below 1).
+    #[arg(long, default_value_t = Optimizer::Em)]
+    pub optimizer: Optimizer,
+    /// Stop training once the training log-likelihood changes by less than this (relative).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Save the trained model to this file (spot's binary model format).
+    #[arg(long)]
+    pub model_out: Option<PathBuf>,
+    /// Score with this saved model instead of training one.
+    #[arg(long, conflicts_with = "init_model")]
+    pub model: Option<PathBuf>,
+    /// Start training from this saved model (warm start: yesterday's topics, new words and
+    /// hosts added).
+    #[arg(long)]
+    pub init_model: Option<PathBuf>,
+    /// With `--model`: how to score hosts the model has never seen.
+    #[arg(long, value_enum, default_value_t = Unseen::Zero)]
+    pub unseen: Unseen,
 }
 
 impl CommonArgs {
@@ -82,7 +117,8 @@ impl CommonArgs {
                 beta: self.beta,
                 iterations: self.iterations,
                 seed: self.seed,
-                optimizer: self.optimizer,
+                optimizer: self.model.optimizer,
+                tolerance: self.model.tolerance,
                 ..LdaConfig::default()
             },
             filter: ScoreFilter {
@@ -167,9 +203,26 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         summary.feedback_rows =
             add_flow_feedback(&mut corpus, &rows, c.dupfactor, &args.feedback_proto) as u64;
     }
-    let model = analysis
-        .fit(corpus, &mut summary, &mut bars)
-        .context("training the topic model")?;
+    let m = &c.model;
+    let model = match &m.model {
+        Some(path) => {
+            let mut model = FittedModel::load(path)?;
+            if m.unseen == Unseen::Infer {
+                bars.stage("fold-in", None);
+                model.fold_in(&corpus.build(), 50);
+            }
+            model
+        }
+        None => {
+            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
+            analysis
+                .fit_from(corpus, init.as_ref(), &mut summary, &mut bars)
+                .context("training the topic model")?
+        }
+    };
+    if let Some(path) = &m.model_out {
+        model.save(path)?;
+    }
     bars.stage("score", Some(summary.read));
     let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();

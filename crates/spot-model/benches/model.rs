@@ -1,14 +1,17 @@
 //! Per-engine fitting cost on a planted corpus (2,000 documents × 100 tokens, 1,000 words,
-//! K = 20), plus fold-in and model loading.
+//! K = 20), plus fold-in and model loading, and EM training on the corpus of a generated day.
 //!
-//! Run: `cargo bench --bench model` (set `SPOT_BENCH_DOCS` to change the corpus size).
+//! Run: `cargo bench --bench model` (set `SPOT_BENCH_DOCS` to change the planted corpus size).
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use spot_features::flow::FlowWords;
+use spot_features::{CorpusBuilder, WordCreator};
 use spot_model::synthetic::{PlantedConfig, planted};
-use spot_model::{FittedModel, Lda, LdaConfig, OnlineConfig, Optimizer, TopicModel};
+use spot_model::{EmLda, FittedModel, Lda, LdaConfig, OnlineConfig, Optimizer, TopicModel};
+use spot_synth::{FlowDayConfig, flow_day};
 
 fn corpus_config() -> PlantedConfig {
     let docs = std::env::var("SPOT_BENCH_DOCS")
@@ -92,5 +95,23 @@ fn inference_and_io(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, engines, inference_and_io);
+fn em_flow_day(c: &mut Criterion) {
+    let day = flow_day(&FlowDayConfig::with_records(100_000));
+    let mut cb = CorpusBuilder::new();
+    cb.add_words(&FlowWords.words(&day.batch).expect("flow words"));
+    let corpus = cb.build();
+    let mut g = c.benchmark_group("em");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(corpus.nnz() as u64 * 20));
+    g.bench_function("fit_k20_20it", |b| {
+        b.iter(|| {
+            EmLda::new(LdaConfig::default())
+                .fit(&corpus, &mut |_| {})
+                .expect("fit")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engines, inference_and_io, em_flow_day);
 criterion_main!(benches);

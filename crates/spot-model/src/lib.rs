@@ -1,7 +1,7 @@
 //! # spot-model
 //!
 //! Topic models over IP documents. An engine implements [`TopicModel`]: it fits a
-//! [`Corpus`](spot_features::Corpus) and returns a [`FittedModel`] holding P(word | topic),
+//! [`Corpus`] and returns a [`FittedModel`] holding P(word | topic),
 //! P(topic | document) and both vocabularies. Three engines, chosen by
 //! [`LdaConfig::optimizer`] through [`Lda`] or used directly:
 //!
@@ -28,7 +28,7 @@
 //! A fit can start from a previous model ([`TopicModel::fit_from`], a warm start), documents
 //! unseen in training can be folded in ([`FittedModel::infer`], [`FittedModel::fold_in`]),
 //! models are saved and loaded in a versioned binary format ([`FittedModel::save`],
-//! [`FittedModel::load`], described in [`format`]), and [`heldout`] compares engines by the
+//! [`FittedModel::load`], described in [`format`](mod@format)), and [`heldout`] compares engines by the
 //! log-likelihood of held-out tokens.
 //!
 //! ```

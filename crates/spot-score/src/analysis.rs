@@ -266,11 +266,23 @@ impl<'a> Analysis<'a> {
         Ok(())
     }
 
-    /// Fits the topic model on `corpus` with the configured engine (default: Spark-compatible
-    /// EM, as Apache Spot).
+    /// Fits the topic model on `corpus` with the configured engine (`lda.optimizer`, Spark's EM
+    /// by default).
     pub fn fit(
         &self,
         corpus: CorpusBuilder,
+        summary: &mut Summary,
+        progress: &mut dyn Progress,
+    ) -> Result<FittedModel, AnalysisError> {
+        self.fit_from(corpus, None, summary, progress)
+    }
+
+    /// [`fit`](Self::fit), starting from a previous model when given (a warm start: known
+    /// words and documents start from its topics, new ones fresh).
+    pub fn fit_from(
+        &self,
+        corpus: CorpusBuilder,
+        init: Option<&FittedModel>,
         summary: &mut Summary,
         progress: &mut dyn Progress,
     ) -> Result<FittedModel, AnalysisError> {
@@ -281,7 +293,7 @@ impl<'a> Analysis<'a> {
         progress.stage("train", Some(self.config.lda.iterations as u64));
         let engine = Lda::new(self.config.lda.clone());
         let mut cancelled = false;
-        let model = engine.fit(&corpus, &mut |_| {
+        let model = engine.fit_from(&corpus, init, &mut |_| {
             progress.advance(1);
             cancelled |= progress.cancelled();
         })?;

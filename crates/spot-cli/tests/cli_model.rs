@@ -1,0 +1,180 @@
+//! `spot ml flow` with engine choice and saved models: `--optimizer`, `--model-out`, `--model`,
+//! `--unseen`, `--init-model`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use spot_decode::BatchWriter;
+use spot_synth::{FlowDayConfig, flow_day};
+
+fn spot(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(args)
+        .output()
+        .expect("the spot binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn ok(args: &[&str]) {
+    let (success, stderr) = spot(args);
+    assert!(success, "spot {args:?} failed: {stderr}");
+}
+
+fn day(dir: &Path, name: &str, workstations: usize, seed: u64) -> PathBuf {
+    let day = flow_day(&FlowDayConfig {
+        workstations,
+        seed,
+        ..FlowDayConfig::default()
+    });
+    let path = dir.join(name);
+    let mut w = BatchWriter::create(&path, &day.batch.schema()).unwrap();
+    w.write(&day.batch).unwrap();
+    w.finish().unwrap();
+    path
+}
+
+fn scores(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header.iter().position(|h| *h == "score").unwrap();
+    lines
+        .map(|l| l.split(',').nth(i).unwrap().to_string())
+        .collect()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn saved_model_scores_like_the_training_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = day(dir.path(), "day1.csv", 10, 1);
+    let model = dir.path().join("m.spotlda");
+    let trained = dir.path().join("trained.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input),
+        "--out",
+        p(&trained),
+        "--iterations",
+        "5",
+        "--optimizer",
+        "gibbs",
+        "--alpha",
+        "0.1",
+        "--beta",
+        "0.01",
+        "--model-out",
+        p(&model),
+    ]);
+    let reused = dir.path().join("reused.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input),
+        "--out",
+        p(&reused),
+        "--model",
+        p(&model),
+    ]);
+    assert_eq!(scores(&trained), scores(&reused));
+
+    // Another day: hosts the model has never seen score 0 unless folded in.
+    let input2 = day(dir.path(), "day2.csv", 14, 2);
+    let zero = dir.path().join("zero.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input2),
+        "--out",
+        p(&zero),
+        "--model",
+        p(&model),
+    ]);
+    let infer = dir.path().join("infer.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input2),
+        "--out",
+        p(&infer),
+        "--model",
+        p(&model),
+        "--unseen",
+        "infer",
+    ]);
+    let zeros = |s: Vec<String>| {
+        s.iter()
+            .filter(|x| x.parse::<f64>().unwrap() == 0.0)
+            .count()
+    };
+    assert!(zeros(scores(&infer)) < zeros(scores(&zero)));
+
+    // Warm start from yesterday's model on today's data.
+    let warm = dir.path().join("warm.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input2),
+        "--out",
+        p(&warm),
+        "--iterations",
+        "2",
+        "--optimizer",
+        "gibbs",
+        "--alpha",
+        "0.1",
+        "--beta",
+        "0.01",
+        "--init-model",
+        p(&model),
+    ]);
+}
+
+#[test]
+fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = day(dir.path(), "day.csv", 6, 3);
+    for o in ["em", "online", "gibbs"] {
+        let out = dir.path().join(format!("{o}.csv"));
+        ok(&[
+            "ml",
+            "flow",
+            "--input",
+            p(&input),
+            "--out",
+            p(&out),
+            "--iterations",
+            "3",
+            "--optimizer",
+            o,
+        ]);
+    }
+    let bad = dir.path().join("bad.spotlda");
+    std::fs::write(&bad, b"not a model").unwrap();
+    let out = dir.path().join("x.csv");
+    let (success, stderr) = spot(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input),
+        "--out",
+        p(&out),
+        "--model",
+        p(&bad),
+    ]);
+    assert!(!success);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not a spot model file"), "{stderr}");
+}
