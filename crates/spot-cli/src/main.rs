@@ -3,6 +3,7 @@
 mod demo;
 mod flow;
 mod progress;
+mod proxy;
 
 use std::process::ExitCode;
 
@@ -25,14 +26,25 @@ enum Command {
     /// Run a suspicious-connects analysis.
     #[command(subcommand)]
     Ml(MlCommand),
+    /// Decode logs into CSV, Parquet or Hive-partitioned Parquet.
+    #[command(subcommand)]
+    Decode(DecodeCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum DecodeCommand {
+    /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log) into Spot's proxy columns.
+    Proxy(proxy::DecodeProxyArgs),
 }
 
 #[derive(Subcommand)]
 enum MlCommand {
     /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
     Flow(flow::FlowArgs),
+    /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
+    Proxy(proxy::ProxyArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +60,8 @@ fn main() -> ExitCode {
     progress::install_interrupt_handler();
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
+        Command::Ml(MlCommand::Proxy(args)) => proxy::run(&args).map(|_| ()),
+        Command::Decode(DecodeCommand::Proxy(args)) => proxy::decode(&args),
         Command::Demo(args) => demo::run(&args),
     };
     match result {
