@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+use arrow::datatypes::{Float64Type, Int32Type};
 use clap::Args;
 use spot_decode::HiveWriter;
 use spot_decode::schema::flow as col;
@@ -29,6 +29,54 @@ pub struct DemoArgs {
     pub top: usize,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct GenerateFlowArgs {
+    /// Output: a `.csv` or `.parquet` file, or a folder for Hive-partitioned Parquet.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Approximate number of records.
+    #[arg(long, default_value_t = 150_000)]
+    pub records: usize,
+    /// Seed of the generated day.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub fn generate_flow(args: &GenerateFlowArgs) -> Result<()> {
+    let day = flow_day(&FlowDayConfig {
+        seed: args.seed,
+        ..FlowDayConfig::with_records(args.records)
+    });
+    let n = if args.out.extension().is_some() {
+        let mut w = spot_decode::BatchWriter::create(&args.out, &day.batch.schema())?;
+        w.write(&day.batch)?;
+        w.finish()?
+    } else {
+        write_hive(&args.out, &day.batch)?
+    };
+    eprintln!("wrote {n} flow records to {}", args.out.display());
+    for a in &day.attacks {
+        eprintln!(
+            "  injected {:<13} {} -> {} ({} records)",
+            a.kind.label(),
+            a.attacker,
+            a.target,
+            a.records
+        );
+    }
+    Ok(())
+}
+
+fn write_hive(dir: &std::path::Path, batch: &RecordBatch) -> Result<u64> {
+    let mut w = HiveWriter::new(
+        dir,
+        batch.schema(),
+        [col::TRYEAR, col::TRMONTH, col::TRDAY, col::TRHOUR],
+    )?;
+    w.write(batch)?;
+    Ok(w.finish()?)
+}
+
 pub fn run(args: &DemoArgs) -> Result<()> {
     let day = flow_day(&FlowDayConfig {
         seed: args.seed,
@@ -40,13 +88,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         std::fs::remove_dir_all(&flows_dir)
             .with_context(|| format!("clearing {}", flows_dir.display()))?;
     }
-    let mut w = HiveWriter::new(
-        &flows_dir,
-        day.batch.schema(),
-        [col::TRYEAR, col::TRMONTH, col::TRDAY, col::TRHOUR],
-    )?;
-    w.write(&day.batch)?;
-    let written = w.finish()?;
+    let written = write_hive(&flows_dir, &day.batch)?;
     eprintln!(
         "generated {written} flow records of a synthetic day ({} workstations) in {}/y=*/m=*/d=*/h=*/",
         args.workstations,
@@ -66,9 +108,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let flow_args = FlowArgs {
         input: vec![flows_dir],
         common: CommonArgs {
+            mode: crate::flow::Mode::Combined,
             out: out.clone(),
             threshold: 1.0,
             max_results: Some(3000),
+            optimizer: spot_model::Optimizer::Em,
             topics: 20,
             iterations: 20,
             alpha: 1.02,
@@ -82,87 +126,110 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         feedback_proto: "TCP".into(),
     };
     let (results, _) = crate::flow::run(&flow_args)?;
-    print_ranking(&results, args.top, written, &day.attacks)?;
-    println!("\nall results: {}", out.display());
+    let spot_out = args.out.join("flow_results_spot_mode.csv");
+    let mut spot_args = flow_args.clone();
+    spot_args.common.mode = crate::flow::Mode::Spot;
+    spot_args.common.out = spot_out.clone();
+    let (spot_results, _) = crate::flow::run(&spot_args)?;
+    print_top(&results, args.top, written)?;
+    print_attacks(&results, &spot_results, written, &day.attacks)?;
+    println!(
+        "\nall results: {} (Apache Spot mode: {})",
+        out.display(),
+        spot_out.display()
+    );
     Ok(())
 }
 
-fn print_ranking(
-    results: &RecordBatch,
-    top: usize,
-    total: u64,
-    attacks: &[spot_synth::InjectedAttack],
-) -> Result<()> {
-    let get = |name: &str| {
-        results
-            .column_by_name(name)
-            .with_context(|| format!("results have no `{name}` column"))
-    };
-    let (time, sip, dip, proto) = (
-        get(col::TRECEIVED)?,
-        get(col::SIP)?,
-        get(col::DIP)?,
-        get(col::PROTO)?,
-    );
-    let (time, sip, dip, proto) = (
-        time.as_string::<i32>(),
-        sip.as_string::<i32>(),
-        dip.as_string::<i32>(),
-        proto.as_string::<i32>(),
-    );
-    let sport = get(col::SPORT)?.as_primitive::<Int32Type>().clone();
-    let dport = get(col::DPORT)?.as_primitive::<Int32Type>().clone();
-    let ibyt = get(col::IBYT)?.as_primitive::<Int64Type>().clone();
-    let ipkt = get(col::IPKT)?.as_primitive::<Int64Type>().clone();
-    let score = get("score")?.as_primitive::<Float64Type>().clone();
-    let attack = get("attack")?.as_string::<i32>().clone();
+fn column<'a>(results: &'a RecordBatch, name: &str) -> Result<&'a arrow::array::ArrayRef> {
+    results
+        .column_by_name(name)
+        .with_context(|| format!("results have no `{name}` column"))
+}
 
+fn print_top(results: &RecordBatch, top: usize, total: u64) -> Result<()> {
+    let time = column(results, col::TRECEIVED)?.as_string::<i32>();
+    let sip = column(results, col::SIP)?.as_string::<i32>();
+    let dip = column(results, col::DIP)?.as_string::<i32>();
+    let proto = column(results, col::PROTO)?.as_string::<i32>();
+    let sport = column(results, col::SPORT)?.as_primitive::<Int32Type>();
+    let dport = column(results, col::DPORT)?.as_primitive::<Int32Type>();
+    let score = column(results, "score")?.as_primitive::<Float64Type>();
+    let attack = column(results, "attack")?.as_string::<i32>();
+    let reason = column(results, "reason")?.as_string::<i32>();
     println!(
-        "\nMost suspicious flows (Apache Spot scores, lowest first) out of {total} records:\n"
+        "\nMost suspicious flows out of {total} records (default mode: Apache Spot's topic score + detectors):\n"
     );
     println!(
-        "{:>4}  {:>9}  {:<19}  {:>21}  {:>21}  {:<5} {:>11} {:>7}  injected attack",
-        "rank", "score", "time", "source", "destination", "proto", "bytes", "packets",
+        "{:>4}  {:>5}  {:<19}  {:>21}  {:>21}  {:<5}  {:<13}  reason",
+        "rank", "score", "time", "source", "destination", "proto", "injected"
     );
     for i in 0..results.num_rows().min(top) {
+        let mut why = reason.value(i).to_string();
+        if why.chars().count() > 110 {
+            why = why.chars().take(107).collect::<String>() + "...";
+        }
         println!(
-            "{:>4}  {:>9.2e}  {:<19}  {:>21}  {:>21}  {:<5} {:>11} {:>7}  {}",
+            "{:>4}  {:>5.3}  {:<19}  {:>21}  {:>21}  {:<5}  {:<13}  {}",
             i + 1,
             score.value(i),
             time.value(i),
             format!("{}:{}", sip.value(i), sport.value(i)),
             format!("{}:{}", dip.value(i), dport.value(i)),
             proto.value(i),
-            ibyt.value(i),
-            ipkt.value(i),
             if attack.is_null(i) {
                 "-"
             } else {
                 attack.value(i)
-            }
+            },
+            why
         );
     }
-    let mut best: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    Ok(())
+}
+
+/// Best rank and number of kept records of each injected attack.
+fn best_ranks(results: &RecordBatch) -> Result<BTreeMap<String, (usize, usize)>> {
+    let attack = column(results, "attack")?.as_string::<i32>();
+    let mut best: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for i in 0..results.num_rows() {
         if attack.is_valid(i) {
-            let e = best.entry(attack.value(i)).or_insert((i + 1, 0));
-            e.1 += 1;
+            best.entry(attack.value(i).to_string())
+                .or_insert((i + 1, 0))
+                .1 += 1;
         }
     }
+    Ok(best)
+}
+
+fn print_attacks(
+    default: &RecordBatch,
+    spot: &RecordBatch,
+    total: u64,
+    attacks: &[spot_synth::InjectedAttack],
+) -> Result<()> {
+    let (d, s) = (best_ranks(default)?, best_ranks(spot)?);
+    let show = |m: &BTreeMap<String, (usize, usize)>, label: &str| match m.get(label) {
+        Some((rank, _)) => format!(
+            "{rank:>6} (top {:.2}%)",
+            100.0 * *rank as f64 / total as f64
+        ),
+        None => format!("{:>6} (not kept)", "-"),
+    };
     println!(
-        "\nInjected attacks in the {} results kept:",
-        results.num_rows()
+        "\nBest rank of each injected attack (of {total} records; 3000 results kept per mode):\n"
+    );
+    println!(
+        "  {:<13}  {:<20}  {:<20}",
+        "attack", "default mode", "Apache Spot mode"
     );
     for a in attacks {
         let label = a.kind.label();
-        match best.get(label) {
-            Some((rank, n)) => println!(
-                "  {label:<13} best rank {rank:>5} (top {:.2}% of {total} records), {n} of its {} records kept",
-                100.0 * *rank as f64 / total as f64,
-                a.records
-            ),
-            None => println!("  {label:<13} not among the kept results (Spot's score misses it)"),
-        }
+        println!(
+            "  {label:<13}  {:<20}  {:<20}",
+            show(&d, label),
+            show(&s, label)
+        );
     }
     Ok(())
 }

@@ -14,18 +14,36 @@ use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
 
 use crate::progress::Bars;
 
+/// How results are ranked.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Apache Spot's topic score combined with behavioural detectors; output adds `rank`,
+    /// `spot_score`, `signals`, `reason`; `score` is the suspicion, highest first.
+    #[default]
+    Combined,
+    /// Apache Spot's scores exactly: lowest first.
+    Spot,
+}
+
 /// Options shared by the analyses (Apache Spot's defaults).
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
+    /// Ranking: `combined` (default) or `spot` (Apache Spot's scores exactly).
+    #[arg(long, value_enum, default_value_t = Mode::Combined)]
+    pub mode: Mode,
     /// Output file: `.csv` (with header) or `.parquet`; input columns then `score`.
     #[arg(long)]
     pub out: PathBuf,
-    /// Keep records whose score is ≤ this.
+    /// Keep records whose score is ≤ this (spot mode); in combined mode, records whose
+    /// suspicion is ≥ 1 − this.
     #[arg(long, default_value_t = 1.0)]
     pub threshold: f64,
     /// Keep at most this many records, the lowest scores.
     #[arg(long)]
     pub max_results: Option<usize>,
+    /// LDA engine: `em` (Spark's EM, as Apache Spot), `online` (variational Bayes) or `gibbs`.
+    #[arg(long, default_value_t = spot_model::Optimizer::Em)]
+    pub optimizer: spot_model::Optimizer,
     /// Topics of the LDA model.
     #[arg(long, default_value_t = 20)]
     pub topics: usize,
@@ -64,6 +82,8 @@ impl CommonArgs {
                 beta: self.beta,
                 iterations: self.iterations,
                 seed: self.seed,
+                optimizer: self.optimizer,
+                ..LdaConfig::default()
             },
             filter: ScoreFilter {
                 threshold: self.threshold,
@@ -102,7 +122,10 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     }
     let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
     let creator = FlowWords;
-    let analysis = Analysis::new(&creator, c.config());
+    let mut analysis = Analysis::new(&creator, c.config());
+    if c.mode == Mode::Combined {
+        analysis = analysis.with_detectors(spot_score::detect::flow::default_flow_detectors());
+    }
     let mut summary = Summary::default();
     let mut bars = Bars::new();
     let mut corpus = CorpusBuilder::new();
@@ -152,12 +175,26 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     bars.finish();
 
     let start = std::time::Instant::now();
-    let out_schema = results.schema();
-    let mut w = BatchWriter::create(&c.out, &out_schema)?;
-    if results.num_columns() > 0 {
-        w.write(&results)?;
-    }
+    // Inputs with no rows give no batch to learn the output's columns from.
+    let results = if results.num_columns() == 0 {
+        RecordBatch::new_empty(with_score(&reader.schema()))
+    } else {
+        results
+    };
+    let mut w = BatchWriter::create(&c.out, &results.schema())?;
+    w.write(&results)?;
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
+}
+
+fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(
+        "score",
+        arrow::datatypes::DataType::Float64,
+        true,
+    ));
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }

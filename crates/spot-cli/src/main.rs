@@ -31,6 +31,15 @@ enum Command {
     Decode(DecodeCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
+    /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// Flow records: `.csv`, `.parquet`, or a folder (Hive `y=/m=/d=/h=` Parquet layout).
+    Flow(demo::GenerateFlowArgs),
 }
 
 #[derive(Subcommand)]
@@ -63,6 +72,7 @@ fn main() -> ExitCode {
         Command::Ml(MlCommand::Proxy(args)) => proxy::run(&args).map(|_| ()),
         Command::Decode(DecodeCommand::Proxy(args)) => proxy::decode(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -63,6 +63,25 @@ pub enum DecodeError {
         #[source]
         source: ParquetError,
     },
+    /// A binary input (an nfcapd file, a NetFlow datagram) is corrupt at this byte offset.
+    #[error("{}: offset {offset}: {message}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        message: String,
+    },
+    /// The input is a format or version this crate does not read (for example nfdump 1.6's
+    /// file layout).
+    #[error("{}: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
+    /// A capture file is damaged or truncated at `offset`; the packets before it were read.
+    #[error("{}: byte offset {offset}, frame {frame}: {message}", path.display())]
+    Capture {
+        path: PathBuf,
+        offset: u64,
+        frame: u64,
+        message: String,
+    },
     /// A log line could not be read (only fatal in strict mode; otherwise it is counted and
     /// skipped).
     #[error("{}:{line}: {error}", path.display())]

@@ -1,8 +1,9 @@
 //! # spot-decode
 //!
 //! Readers and writers for network telemetry, yielding Arrow [`RecordBatch`]es with Apache Spot's
-//! column names: flows (Spot CSV, `nfdump -o csv`, Parquet and Hive-partitioned folders), with
-//! the canonical schemas of flow, DNS and proxy events.
+//! column names: flows (Spot CSV, `nfdump -o csv`, Parquet and Hive-partitioned folders), DNS
+//! from packet captures ([`capture`]: pcap / pcapng / gzip; [`dns`]: the message parser and
+//! [`DnsReader`]), with the canonical schemas of flow, DNS and proxy events.
 //!
 //! Every reader streams: memory is bounded by the batch size, not the input size. Errors are
 //! typed ([`DecodeError`]) and name the file and line.
@@ -23,13 +24,18 @@
 //! [`RecordBatch`]: arrow::array::RecordBatch
 
 mod canonical;
+pub mod capture;
+pub mod dns;
 mod error;
 pub mod flow;
+pub mod netflow;
+pub mod nfcapd;
 pub mod proxy;
 pub mod schema;
 pub mod time;
 mod write;
 
+pub use dns::DnsReader;
 pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
 pub use proxy::{ProxyFormat, ProxyReader};

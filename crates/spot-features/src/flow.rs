@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringArray, StringBuilder};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder,
+};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int32Type, Int64Type};
 use spot_decode::schema::flow as col;
@@ -150,6 +152,109 @@ pub fn flow_invalid_reason(
     }
 }
 
+/// The columns of a flow batch that words and detectors read, in their canonical types (cast
+/// when an input carries another type).
+pub struct FlowColumns {
+    treceived: ArrayRef,
+    unix_tstamp: Option<ArrayRef>,
+    hour: ArrayRef,
+    minute: ArrayRef,
+    second: ArrayRef,
+    sip: ArrayRef,
+    dip: ArrayRef,
+    sport: ArrayRef,
+    dport: ArrayRef,
+    proto: ArrayRef,
+    ibyt: ArrayRef,
+    ipkt: ArrayRef,
+}
+
+fn typed(batch: &RecordBatch, name: &str, ty: DataType) -> Result<ArrayRef, FeatureError> {
+    let c = batch
+        .column_by_name(name)
+        .ok_or_else(|| FeatureError::Column {
+            column: name.to_string(),
+            message: "missing".into(),
+        })?;
+    if *c.data_type() == ty {
+        Ok(c.clone())
+    } else {
+        cast(c, &ty).map_err(|e| FeatureError::Column {
+            column: name.to_string(),
+            message: format!("cannot be read as {ty}: {e}"),
+        })
+    }
+}
+
+impl FlowColumns {
+    /// Reads the flow columns of `batch`; `unix_tstamp` is optional.
+    pub fn new(batch: &RecordBatch) -> Result<Self, FeatureError> {
+        Ok(FlowColumns {
+            treceived: typed(batch, col::TRECEIVED, DataType::Utf8)?,
+            unix_tstamp: match batch.column_by_name(col::UNIX_TSTAMP) {
+                Some(_) => Some(typed(batch, col::UNIX_TSTAMP, DataType::Int64)?),
+                None => None,
+            },
+            hour: typed(batch, col::TRHOUR, DataType::Int32)?,
+            minute: typed(batch, col::TRMINUTE, DataType::Int32)?,
+            second: typed(batch, col::TRSEC, DataType::Int32)?,
+            sip: typed(batch, col::SIP, DataType::Utf8)?,
+            dip: typed(batch, col::DIP, DataType::Utf8)?,
+            sport: typed(batch, col::SPORT, DataType::Int32)?,
+            dport: typed(batch, col::DPORT, DataType::Int32)?,
+            proto: typed(batch, col::PROTO, DataType::Utf8)?,
+            ibyt: typed(batch, col::IBYT, DataType::Int64)?,
+            ipkt: typed(batch, col::IPKT, DataType::Int64)?,
+        })
+    }
+    /// `unix_tstamp`, if the batch has it.
+    pub fn unix_tstamp(&self) -> Option<&Int64Array> {
+        self.unix_tstamp
+            .as_ref()
+            .map(|a| a.as_primitive::<Int64Type>())
+    }
+    /// `trhour`.
+    pub fn hour(&self) -> &Int32Array {
+        self.hour.as_primitive::<Int32Type>()
+    }
+    /// `trminute`.
+    pub fn minute(&self) -> &Int32Array {
+        self.minute.as_primitive::<Int32Type>()
+    }
+    /// `trsec`.
+    pub fn second(&self) -> &Int32Array {
+        self.second.as_primitive::<Int32Type>()
+    }
+    /// `sip`.
+    pub fn sip(&self) -> &StringArray {
+        self.sip.as_string::<i32>()
+    }
+    /// `dip`.
+    pub fn dip(&self) -> &StringArray {
+        self.dip.as_string::<i32>()
+    }
+    /// `sport`.
+    pub fn sport(&self) -> &Int32Array {
+        self.sport.as_primitive::<Int32Type>()
+    }
+    /// `dport`.
+    pub fn dport(&self) -> &Int32Array {
+        self.dport.as_primitive::<Int32Type>()
+    }
+    /// `proto`.
+    pub fn proto(&self) -> &StringArray {
+        self.proto.as_string::<i32>()
+    }
+    /// `ibyt`.
+    pub fn ibyt(&self) -> &Int64Array {
+        self.ibyt.as_primitive::<Int64Type>()
+    }
+    /// `ipkt`.
+    pub fn ipkt(&self) -> &Int64Array {
+        self.ipkt.as_primitive::<Int64Type>()
+    }
+}
+
 /// The flow [`WordCreator`]: documents `sip` and `dip`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FlowWords;
@@ -179,51 +284,14 @@ impl WordCreator for FlowWords {
 
     fn words(&self, batch: &RecordBatch) -> Result<Words, FeatureError> {
         let n = batch.num_rows();
-        let get = |name: &str, ty: DataType| -> Result<arrow::array::ArrayRef, FeatureError> {
-            let c = batch
-                .column_by_name(name)
-                .ok_or_else(|| FeatureError::Column {
-                    column: name.to_string(),
-                    message: "missing".into(),
-                })?;
-            if *c.data_type() == ty {
-                Ok(c.clone())
-            } else {
-                cast(c, &ty).map_err(|e| FeatureError::Column {
-                    column: name.to_string(),
-                    message: format!("cannot be read as {ty}: {e}"),
-                })
-            }
-        };
-        let treceived = get(col::TRECEIVED, DataType::Utf8)?;
-        let hour = get(col::TRHOUR, DataType::Int32)?;
-        let minute = get(col::TRMINUTE, DataType::Int32)?;
-        let second = get(col::TRSEC, DataType::Int32)?;
-        let sip_a = get(col::SIP, DataType::Utf8)?;
-        let dip_a = get(col::DIP, DataType::Utf8)?;
-        let sport = get(col::SPORT, DataType::Int32)?;
-        let dport = get(col::DPORT, DataType::Int32)?;
-        let proto = get(col::PROTO, DataType::Utf8)?;
-        let ibyt = get(col::IBYT, DataType::Int64)?;
-        let ipkt = get(col::IPKT, DataType::Int64)?;
-        let (hour, minute, second) = (
-            hour.as_primitive::<Int32Type>(),
-            minute.as_primitive::<Int32Type>(),
-            second.as_primitive::<Int32Type>(),
-        );
-        let (sport, dport) = (
-            sport.as_primitive::<Int32Type>(),
-            dport.as_primitive::<Int32Type>(),
-        );
-        let (ibyt, ipkt) = (
-            ibyt.as_primitive::<Int64Type>(),
-            ipkt.as_primitive::<Int64Type>(),
-        );
-        let sip = sip_a.as_string::<i32>();
-        let dip = dip_a.as_string::<i32>();
-        let proto = proto.as_string::<i32>();
-        let opt_i32 = |a: &arrow::array::Int32Array, i: usize| a.is_valid(i).then(|| a.value(i));
-        let opt_i64 = |a: &arrow::array::Int64Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        let c = FlowColumns::new(batch)?;
+        let treceived = &c.treceived;
+        let (hour, minute, second) = (c.hour(), c.minute(), c.second());
+        let (sport, dport) = (c.sport(), c.dport());
+        let (ibyt, ipkt) = (c.ibyt(), c.ipkt());
+        let (sip, dip, proto) = (c.sip(), c.dip(), c.proto());
+        let opt_i32 = |a: &Int32Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        let opt_i64 = |a: &Int64Array, i: usize| a.is_valid(i).then(|| a.value(i));
         fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
             a.is_valid(i).then(|| a.value(i))
         }

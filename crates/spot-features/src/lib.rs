@@ -3,6 +3,7 @@
 //! Turns event batches into Apache Spot's "words" and the IP documents the topic model learns
 //! from.
 //!
+//! - [`dns`]: Spot's DNS words (`DnsWords`), validity rules and DNS feedback file.
 //! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
 //! - [`proxy`]: Spot's proxy words (`ProxyWordCreation`), validity rules and feedback file.
@@ -19,6 +20,7 @@
 //! ```
 
 mod corpus;
+pub mod dns;
 pub mod domain;
 mod error;
 pub mod feedback;

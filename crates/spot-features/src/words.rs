@@ -28,20 +28,28 @@ pub enum InvalidReason {
     BadPackets,
     /// The protocol is null.
     NullProtocol,
+    /// DNS: `unix_tstamp` is null or negative.
+    BadTimestamp,
+    /// DNS: `frame_len` is null or negative.
+    BadFrameLength,
+    /// DNS: the query name is null, empty, `-` or `(empty)`.
+    BadQueryName,
+    /// DNS: query class, type and response code are all missing.
+    NoQueryFields,
     /// The date column is null or empty (proxy `p_date`).
     NullDate,
     /// The host column is null or empty (proxy `host`).
     NullHost,
     /// The full URI is null or empty (proxy `fulluri`).
     NullUri,
-    /// Spot's word creation failed on the row (its `word_error`: an unreadable hour, a user
-    /// agent missing from the counts).
+    /// Spot's word creation failed on the row (its `word_error`: an unreadable hour, a time
+    /// without an hour, a user agent missing from the counts).
     WordError,
 }
 
 impl InvalidReason {
     /// All reasons, in report order.
-    pub const ALL: [InvalidReason; 13] = [
+    pub const ALL: [InvalidReason; 17] = [
         InvalidReason::NullTime,
         InvalidReason::HourOutOfRange,
         InvalidReason::MinuteOutOfRange,
@@ -51,6 +59,10 @@ impl InvalidReason {
         InvalidReason::BadBytes,
         InvalidReason::BadPackets,
         InvalidReason::NullProtocol,
+        InvalidReason::BadTimestamp,
+        InvalidReason::BadFrameLength,
+        InvalidReason::BadQueryName,
+        InvalidReason::NoQueryFields,
         InvalidReason::NullDate,
         InvalidReason::NullHost,
         InvalidReason::NullUri,
@@ -69,6 +81,10 @@ impl InvalidReason {
             InvalidReason::BadBytes => "bad_bytes",
             InvalidReason::BadPackets => "bad_packets",
             InvalidReason::NullProtocol => "null_protocol",
+            InvalidReason::BadTimestamp => "bad_timestamp",
+            InvalidReason::BadFrameLength => "bad_frame_length",
+            InvalidReason::BadQueryName => "bad_query_name",
+            InvalidReason::NoQueryFields => "no_query_fields",
             InvalidReason::NullDate => "null_date",
             InvalidReason::NullHost => "null_host",
             InvalidReason::NullUri => "null_uri",

@@ -8,6 +8,7 @@
 //! outcome does not depend on the thread count.
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use arrow::array::{RecordBatch, UInt32Array};
@@ -16,8 +17,10 @@ use arrow::error::ArrowError;
 use rayon::prelude::*;
 use spot_decode::DecodeError;
 use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
-use spot_model::{EmLda, FittedModel, LdaConfig, ModelError, TopicModel};
+use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
 
+use crate::combined;
+use crate::detect::Detector;
 use crate::score::score_words;
 use crate::topn::{ScoreFilter, TopN};
 
@@ -130,10 +133,12 @@ impl fmt::Display for Summary {
     }
 }
 
-/// One source's analysis: its word creator and the settings.
+/// One source's analysis: its word creator, the settings, and (in the default, combined mode)
+/// its behavioural detectors.
 pub struct Analysis<'a> {
     creator: &'a dyn WordCreator,
     config: AnalysisConfig,
+    detectors: Mutex<Vec<Box<dyn Detector>>>,
 }
 
 /// One batch's share of pass 1: its counts, invalid counts, invalid rows and row count.
@@ -168,7 +173,28 @@ where
 impl<'a> Analysis<'a> {
     /// An analysis of records with `creator`'s words.
     pub fn new(creator: &'a dyn WordCreator, config: AnalysisConfig) -> Self {
-        Analysis { creator, config }
+        Analysis {
+            creator,
+            config,
+            detectors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Adds behavioural detectors: [`score`](Self::score) then ranks in the combined mode (see
+    /// [`crate::combined`]) instead of Apache Spot's scores alone.
+    pub fn with_detectors(mut self, detectors: Vec<Box<dyn Detector>>) -> Self {
+        self.detectors = Mutex::new(detectors);
+        self
+    }
+
+    /// Whether detectors are attached (combined mode).
+    pub fn is_combined(&self) -> bool {
+        !self.detectors().is_empty()
+    }
+
+    fn detectors(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Detector>>> {
+        // A detector that panicked left no half-updated state we rely on.
+        self.detectors.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The settings.
@@ -216,6 +242,12 @@ impl<'a> Analysis<'a> {
                     Ok((local, words.invalid_counts(), invalid, b.num_rows() as u64))
                 })
                 .collect();
+            {
+                let mut detectors = self.detectors();
+                detectors
+                    .par_iter_mut()
+                    .try_for_each(|d| group.iter().try_for_each(|b| d.observe(b)))?;
+            }
             for r in results {
                 let (local, counts, invalid, rows) = r?;
                 corpus.merge(local);
@@ -227,11 +259,15 @@ impl<'a> Analysis<'a> {
                 progress.advance(rows);
             }
         }
+        for d in self.detectors().iter_mut() {
+            d.finish();
+        }
         summary.stages.push(("words", start.elapsed()));
         Ok(())
     }
 
-    /// Fits the topic model on `corpus` with the configured engine (Spark-compatible EM).
+    /// Fits the topic model on `corpus` with the configured engine (default: Spark-compatible
+    /// EM, as Apache Spot).
     pub fn fit(
         &self,
         corpus: CorpusBuilder,
@@ -243,7 +279,7 @@ impl<'a> Analysis<'a> {
         summary.documents = corpus.num_docs();
         summary.words = corpus.num_words();
         progress.stage("train", Some(self.config.lda.iterations as u64));
-        let engine = EmLda::new(self.config.lda.clone());
+        let engine = Lda::new(self.config.lda.clone());
         let mut cancelled = false;
         let model = engine.fit(&corpus, &mut |_| {
             progress.advance(1);
@@ -269,7 +305,10 @@ impl<'a> Analysis<'a> {
         I: Iterator<Item = Result<RecordBatch, DecodeError>>,
     {
         let start = Instant::now();
+        let detectors = self.detectors();
+        let combined = !detectors.is_empty();
         let mut top = TopN::new(self.config.filter);
+        let mut occurrences = combined::Occurrences::default();
         let mut seq = 0u64;
         for group in groups(batches) {
             if progress.cancelled() {
@@ -281,18 +320,31 @@ impl<'a> Analysis<'a> {
                 .map(|b| {
                     let words = self.creator.words(b)?;
                     let valid = words.valid_rows() as u64;
-                    Ok((score_words(model, &words), valid))
+                    let spot = score_words(model, &words);
+                    let signals = if combined {
+                        Some(combined::row_signals(&spot, b, &detectors)?)
+                    } else {
+                        None
+                    };
+                    Ok((spot, signals, valid))
                 })
                 .collect();
             for (b, r) in group.iter().zip(scored) {
-                let (scores, valid) = r?;
+                let (spot, signals, valid) = r?;
+                let scores = match signals {
+                    Some(s) => occurrences.keys(&s),
+                    None => spot,
+                };
                 top.push(b, &scores, seq)?;
                 seq += b.num_rows() as u64;
                 summary.scored += valid;
                 progress.advance(b.num_rows() as u64);
             }
         }
-        let out = top.finish()?;
+        let mut out = top.finish()?;
+        if combined && out.num_columns() > 0 {
+            out = combined::explain(out, self.creator, model, &detectors)?;
+        }
         summary.written = out.num_rows() as u64;
         summary.stages.push(("score", start.elapsed()));
         Ok(out)

@@ -22,6 +22,8 @@
 //! ```
 
 mod analysis;
+pub mod combined;
+pub mod detect;
 mod score;
 mod topn;
 

@@ -1,0 +1,79 @@
+//! Classic libpcap files: a 24-byte header, then 16-byte record headers each followed by the
+//! captured bytes. Magic `a1b2c3d4` (µs) or `a1b23c4d` (ns), in either byte order.
+
+use super::{Endian, Fill, MAX_RECORD_LEN, PacketMeta, Source};
+use crate::error::Result;
+
+pub(crate) struct PcapState {
+    endian: Endian,
+    nanos: bool,
+    link_type: u32,
+}
+
+impl PcapState {
+    /// Recognises the magic (already read as the first 4 bytes) and reads the rest of the
+    /// header. `None` if the magic is not a pcap one.
+    pub(crate) fn start(
+        magic: [u8; 4],
+        src: &mut Source,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<Self>> {
+        let (endian, nanos) = match u32::from_le_bytes(magic) {
+            0xa1b2_c3d4 => (Endian::Little, false),
+            0xa1b2_3c4d => (Endian::Little, true),
+            0xd4c3_b2a1 => (Endian::Big, false),
+            0x4d3c_b2a1 => (Endian::Big, true),
+            _ => return Ok(None),
+        };
+        src.fill_required(buf, 20, 0)?;
+        // version (4), thiszone (4), sigfigs (4), snaplen (4), network (4). The upper bits of
+        // `network` may carry FCS information; the link type is the low 16 bits.
+        let network = endian.u32(buf, 16).unwrap_or(0);
+        Ok(Some(PcapState {
+            endian,
+            nanos,
+            link_type: network & 0xffff,
+        }))
+    }
+
+    pub(crate) fn next(
+        &mut self,
+        src: &mut Source,
+        buf: &mut Vec<u8>,
+        frame: u64,
+    ) -> Result<Option<PacketMeta>> {
+        let at = src.offset();
+        if let Fill::Eof = src.fill(buf, 16, frame)? {
+            return Ok(None);
+        }
+        let e = self.endian;
+        let (sec, frac, incl, orig) = (
+            e.u32(buf, 0).unwrap_or(0),
+            e.u32(buf, 4).unwrap_or(0),
+            e.u32(buf, 8).unwrap_or(0) as usize,
+            e.u32(buf, 12).unwrap_or(0),
+        );
+        if incl > MAX_RECORD_LEN {
+            return Err(src.error_at(
+                at,
+                frame,
+                format!("record length {incl} is implausible: the file is corrupt"),
+            ));
+        }
+        let ts_nsec = if self.nanos {
+            frac
+        } else {
+            frac.saturating_mul(1000)
+        };
+        // Some writers put ≥ 1 s in the fraction; carry it rather than produce nonsense.
+        let (carry, ts_nsec) = (ts_nsec / 1_000_000_000, ts_nsec % 1_000_000_000);
+        src.fill_required(buf, incl, frame)?;
+        Ok(Some(PacketMeta {
+            ts_sec: sec as i64 + carry as i64,
+            ts_nsec,
+            orig_len: orig,
+            link_type: self.link_type,
+            data: 0..incl,
+        }))
+    }
+}

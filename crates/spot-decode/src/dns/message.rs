@@ -1,0 +1,881 @@
+//! DNS messages (RFC 1035 and successors): header, questions, and the answer, authority and
+//! additional sections, with typed data for the common record types.
+//!
+//! Every length, count and compression pointer comes from untrusted bytes: reads are bounds
+//! checked, names are limited to 255 bytes on the wire and 63-byte labels, and compression
+//! pointers must point strictly backwards (which rules out loops) with at most
+//! [`MAX_POINTERS`] jumps per name.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Most compression pointers followed while reading one name.
+pub const MAX_POINTERS: usize = 64;
+/// Longest name on the wire (RFC 1035 §2.3.4).
+pub const MAX_NAME_WIRE_LEN: usize = 255;
+
+/// What makes a message unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsError {
+    /// The message ends inside the header, a name or a record.
+    #[error("message truncated at byte {at}")]
+    Truncated {
+        /// Offset of the field that runs past the end.
+        at: usize,
+    },
+    /// A compression pointer that does not point backwards, or too many of them.
+    #[error("bad compression pointer at byte {at}")]
+    BadPointer {
+        /// Offset of the pointer.
+        at: usize,
+    },
+    /// A name longer than 255 bytes.
+    #[error("name longer than 255 bytes at byte {at}")]
+    NameTooLong {
+        /// Offset where the name starts.
+        at: usize,
+    },
+    /// A label type other than a plain label or a pointer (0x40, 0x80 prefixes).
+    #[error("unsupported label type {byte:#04x} at byte {at}")]
+    BadLabel {
+        /// Offset of the label.
+        at: usize,
+        /// The length byte.
+        byte: u8,
+    },
+    /// A record's data does not fit its type's layout.
+    #[error("record of type {rtype} has malformed data at byte {at}")]
+    BadRdata {
+        /// Offset of the record data.
+        at: usize,
+        /// The record type.
+        rtype: u16,
+    },
+}
+
+/// The fixed 12-byte header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Header {
+    /// Transaction id.
+    pub id: u16,
+    /// The raw flags word.
+    pub flags: u16,
+    /// Number of questions.
+    pub qdcount: u16,
+    /// Number of answers.
+    pub ancount: u16,
+    /// Number of authority records.
+    pub nscount: u16,
+    /// Number of additional records.
+    pub arcount: u16,
+}
+
+impl Header {
+    /// QR bit: true for a response.
+    pub fn is_response(&self) -> bool {
+        self.flags & 0x8000 != 0
+    }
+    /// The opcode (0 = standard query).
+    pub fn opcode(&self) -> u8 {
+        ((self.flags >> 11) & 0x0f) as u8
+    }
+    /// The 4-bit response code of the header (without the EDNS extension).
+    pub fn rcode(&self) -> u8 {
+        (self.flags & 0x000f) as u8
+    }
+    /// TC bit: the message was truncated by the server.
+    pub fn truncated(&self) -> bool {
+        self.flags & 0x0200 != 0
+    }
+}
+
+/// One question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// Queried name in presentation form (see [`read_name`]).
+    pub name: String,
+    /// QTYPE.
+    pub qtype: u16,
+    /// QCLASS.
+    pub qclass: u16,
+}
+
+/// Typed record data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RData {
+    /// IPv4 address.
+    A(Ipv4Addr),
+    /// IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// Canonical name.
+    Cname(String),
+    /// Name server.
+    Ns(String),
+    /// Pointer (reverse lookups).
+    Ptr(String),
+    /// Mail exchange.
+    Mx {
+        /// Preference.
+        preference: u16,
+        /// Exchange host.
+        exchange: String,
+    },
+    /// Character strings.
+    Txt(Vec<Vec<u8>>),
+    /// Service location.
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target host.
+        target: String,
+    },
+    /// Start of authority.
+    Soa {
+        /// Primary name server.
+        mname: String,
+        /// Responsible mailbox.
+        rname: String,
+        /// Serial.
+        serial: u32,
+        /// Refresh interval.
+        refresh: u32,
+        /// Retry interval.
+        retry: u32,
+        /// Expire limit.
+        expire: u32,
+        /// Minimum (negative caching) TTL.
+        minimum: u32,
+    },
+    /// EDNS(0) pseudo-record: the fields live in the record's class and TTL.
+    Opt {
+        /// Requestor's UDP payload size (the record's class).
+        udp_payload_size: u16,
+        /// Upper 8 bits of the extended rcode.
+        extended_rcode: u8,
+        /// EDNS version.
+        version: u8,
+        /// DNSSEC OK bit.
+        dnssec_ok: bool,
+        /// Options as (code, data).
+        options: Vec<(u16, Vec<u8>)>,
+    },
+    /// Any other type: its data length only.
+    Other {
+        /// Length of the record data.
+        len: u16,
+    },
+}
+
+/// One resource record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Owner name.
+    pub name: String,
+    /// TYPE.
+    pub rtype: u16,
+    /// CLASS.
+    pub class: u16,
+    /// TTL in seconds.
+    pub ttl: u32,
+    /// The data.
+    pub data: RData,
+}
+
+/// A parsed DNS message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    /// The header.
+    pub header: Header,
+    /// Question section.
+    pub questions: Vec<Question>,
+    /// Answer section.
+    pub answers: Vec<Record>,
+    /// Authority section.
+    pub authorities: Vec<Record>,
+    /// Additional section (where EDNS OPT lives).
+    pub additionals: Vec<Record>,
+}
+
+impl Message {
+    /// Parses a whole message.
+    pub fn parse(msg: &[u8]) -> Result<Message, DnsError> {
+        struct Collect(Message);
+        impl Visitor for Collect {
+            fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
+                self.0.questions.push(Question {
+                    name: name.to_string(),
+                    qtype,
+                    qclass,
+                });
+            }
+            fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+                let rec = r.to_owned();
+                match section {
+                    Section::Answer => self.0.answers.push(rec),
+                    Section::Authority => self.0.authorities.push(rec),
+                    Section::Additional => self.0.additionals.push(rec),
+                }
+            }
+        }
+        let mut c = Collect(Message::default());
+        c.0.header = Parser::default().visit(msg, &mut c)?;
+        Ok(c.0)
+    }
+
+    /// The response code including the EDNS extended bits (the OPT record's upper 8 bits).
+    pub fn extended_rcode(&self) -> u16 {
+        let hi = self
+            .additionals
+            .iter()
+            .find_map(|r| match r.data {
+                RData::Opt { extended_rcode, .. } => Some(extended_rcode),
+                _ => None,
+            })
+            .unwrap_or(0);
+        ((hi as u16) << 4) | self.header.rcode() as u16
+    }
+
+    /// All records of the answer, authority and additional sections, in order.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.answers
+            .iter()
+            .chain(&self.authorities)
+            .chain(&self.additionals)
+    }
+}
+
+struct Cursor<'a> {
+    msg: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], DnsError> {
+        let s = self
+            .msg
+            .get(self.pos..self.pos + n)
+            .ok_or(DnsError::Truncated { at: self.pos })?;
+        self.pos += n;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, DnsError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, DnsError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, DnsError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// Message section of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Answer section.
+    Answer,
+    /// Authority section.
+    Authority,
+    /// Additional section.
+    Additional,
+}
+
+/// Record data borrowed from the parser (names live in its scratch buffers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RDataRef<'a> {
+    /// IPv4 address.
+    A(Ipv4Addr),
+    /// IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// Canonical name.
+    Cname(&'a str),
+    /// Name server.
+    Ns(&'a str),
+    /// Pointer.
+    Ptr(&'a str),
+    /// Mail exchange.
+    Mx {
+        /// Preference.
+        preference: u16,
+        /// Exchange host.
+        exchange: &'a str,
+    },
+    /// Character strings, as the raw (validated) record data.
+    Txt(&'a [u8]),
+    /// Service location.
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target host.
+        target: &'a str,
+    },
+    /// Start of authority.
+    Soa {
+        /// Primary name server.
+        mname: &'a str,
+        /// Responsible mailbox.
+        rname: &'a str,
+        /// Serial, refresh, retry, expire, minimum.
+        times: [u32; 5],
+    },
+    /// EDNS(0): options as the raw (validated) record data.
+    Opt(&'a [u8]),
+    /// Any other type: its data length.
+    Other(u16),
+}
+
+/// A record borrowed from the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    /// Owner name.
+    pub name: &'a str,
+    /// TYPE.
+    pub rtype: u16,
+    /// CLASS.
+    pub class: u16,
+    /// TTL.
+    pub ttl: u32,
+    /// The data.
+    pub data: RDataRef<'a>,
+}
+
+impl RecordRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> Record {
+        let data = match self.data {
+            RDataRef::A(a) => RData::A(a),
+            RDataRef::Aaaa(a) => RData::Aaaa(a),
+            RDataRef::Cname(n) => RData::Cname(n.to_string()),
+            RDataRef::Ns(n) => RData::Ns(n.to_string()),
+            RDataRef::Ptr(n) => RData::Ptr(n.to_string()),
+            RDataRef::Mx {
+                preference,
+                exchange,
+            } => RData::Mx {
+                preference,
+                exchange: exchange.to_string(),
+            },
+            RDataRef::Txt(mut raw) => {
+                let mut parts = Vec::new();
+                while let Some((&n, rest)) = raw.split_first() {
+                    let n = (n as usize).min(rest.len());
+                    parts.push(rest[..n].to_vec());
+                    raw = &rest[n..];
+                }
+                RData::Txt(parts)
+            }
+            RDataRef::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => RData::Srv {
+                priority,
+                weight,
+                port,
+                target: target.to_string(),
+            },
+            RDataRef::Soa {
+                mname,
+                rname,
+                times,
+            } => RData::Soa {
+                mname: mname.to_string(),
+                rname: rname.to_string(),
+                serial: times[0],
+                refresh: times[1],
+                retry: times[2],
+                expire: times[3],
+                minimum: times[4],
+            },
+            RDataRef::Opt(mut raw) => {
+                let mut options = Vec::new();
+                while raw.len() >= 4 {
+                    let code = u16::from_be_bytes([raw[0], raw[1]]);
+                    let n = (u16::from_be_bytes([raw[2], raw[3]]) as usize).min(raw.len() - 4);
+                    options.push((code, raw[4..4 + n].to_vec()));
+                    raw = &raw[4 + n..];
+                }
+                RData::Opt {
+                    udp_payload_size: self.class,
+                    extended_rcode: (self.ttl >> 24) as u8,
+                    version: (self.ttl >> 16) as u8,
+                    dnssec_ok: self.ttl & 0x8000 != 0,
+                    options,
+                }
+            }
+            RDataRef::Other(len) => RData::Other { len },
+        };
+        Record {
+            name: self.name.to_string(),
+            rtype: self.rtype,
+            class: self.class,
+            ttl: self.ttl,
+            data,
+        }
+    }
+}
+
+/// Receives the parts of a message as [`Parser::visit`] reads them.
+pub trait Visitor {
+    /// One question.
+    fn question(&mut self, _name: &str, _qtype: u16, _qclass: u16) {}
+    /// One resource record.
+    fn record(&mut self, _section: Section, _record: &RecordRef<'_>) {}
+}
+
+/// A DNS parser with reusable name buffers: after warm-up, [`Parser::visit`] allocates nothing.
+#[derive(Debug, Default)]
+pub struct Parser {
+    owner: String,
+    name1: String,
+    name2: String,
+}
+
+impl Parser {
+    /// Reads a whole message, handing each question and record to `v`; returns the header.
+    /// Either the whole message is valid, or an error says where it is not (`v` may then have
+    /// seen the parts before the damage).
+    pub fn visit(&mut self, msg: &[u8], v: &mut impl Visitor) -> Result<Header, DnsError> {
+        let mut cur = Cursor { msg, pos: 0 };
+        let header = Header {
+            id: cur.u16()?,
+            flags: cur.u16()?,
+            qdcount: cur.u16()?,
+            ancount: cur.u16()?,
+            nscount: cur.u16()?,
+            arcount: cur.u16()?,
+        };
+        for _ in 0..header.qdcount {
+            cur.pos = read_name(msg, cur.pos, &mut self.owner)?;
+            let qtype = cur.u16()?;
+            let qclass = cur.u16()?;
+            v.question(&self.owner, qtype, qclass);
+        }
+        for (count, section) in [
+            (header.ancount, Section::Answer),
+            (header.nscount, Section::Authority),
+            (header.arcount, Section::Additional),
+        ] {
+            for _ in 0..count {
+                self.record(&mut cur, section, v)?;
+            }
+        }
+        Ok(header)
+    }
+
+    fn record(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        section: Section,
+        v: &mut impl Visitor,
+    ) -> Result<(), DnsError> {
+        cur.pos = read_name(cur.msg, cur.pos, &mut self.owner)?;
+        let rtype = cur.u16()?;
+        let class = cur.u16()?;
+        let ttl = cur.u32()?;
+        let rdlen = cur.u16()? as usize;
+        let start = cur.pos;
+        let end = start + rdlen;
+        if end > cur.msg.len() {
+            return Err(DnsError::Truncated { at: start });
+        }
+        let bad = DnsError::BadRdata { at: start, rtype };
+        let msg = cur.msg;
+        // Names inside record data may point anywhere before them, so the cursor spans the
+        // whole message; it must end exactly at `end`.
+        let mut rd = Cursor { msg, pos: start };
+        let (n1, n2) = (&mut self.name1, &mut self.name2);
+        let kind = (|| -> Result<u8, DnsError> {
+            Ok(match rtype {
+                1 => {
+                    rd.take(4)?;
+                    1
+                }
+                28 => {
+                    rd.take(16)?;
+                    28
+                }
+                5 | 2 | 12 => {
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    5
+                }
+                15 => {
+                    rd.u16()?;
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    15
+                }
+                16 => {
+                    while rd.pos < end {
+                        let n = rd.u8()? as usize;
+                        rd.take(n)?;
+                    }
+                    16
+                }
+                33 => {
+                    rd.take(6)?;
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    33
+                }
+                6 => {
+                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    rd.pos = read_name(msg, rd.pos, n2)?;
+                    rd.take(20)?;
+                    6
+                }
+                41 => {
+                    while rd.pos < end {
+                        rd.u16()?;
+                        let n = rd.u16()? as usize;
+                        rd.take(n)?;
+                    }
+                    41
+                }
+                _ => {
+                    rd.pos = end;
+                    0
+                }
+            })
+        })()
+        .map_err(|e| match e {
+            DnsError::Truncated { .. } => bad,
+            other => other,
+        })?;
+        if rd.pos != end {
+            return Err(bad);
+        }
+        let raw = &msg[start..end];
+        let be16 = |at: usize| u16::from_be_bytes([raw[at], raw[at + 1]]);
+        let be32 = |at: usize| u32::from_be_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+        let data = match (kind, rtype) {
+            (1, _) => RDataRef::A(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])),
+            (28, _) => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&raw[..16]);
+                RDataRef::Aaaa(Ipv6Addr::from(b))
+            }
+            (5, 5) => RDataRef::Cname(&self.name1),
+            (5, 2) => RDataRef::Ns(&self.name1),
+            (5, _) => RDataRef::Ptr(&self.name1),
+            (15, _) => RDataRef::Mx {
+                preference: be16(0),
+                exchange: &self.name1,
+            },
+            (16, _) => RDataRef::Txt(raw),
+            (33, _) => RDataRef::Srv {
+                priority: be16(0),
+                weight: be16(2),
+                port: be16(4),
+                target: &self.name1,
+            },
+            (6, _) => {
+                let t = raw.len() - 20;
+                RDataRef::Soa {
+                    mname: &self.name1,
+                    rname: &self.name2,
+                    times: [
+                        be32(t),
+                        be32(t + 4),
+                        be32(t + 8),
+                        be32(t + 12),
+                        be32(t + 16),
+                    ],
+                }
+            }
+            (41, _) => RDataRef::Opt(raw),
+            _ => RDataRef::Other(rdlen as u16),
+        };
+        cur.pos = end;
+        v.record(
+            section,
+            &RecordRef {
+                name: &self.owner,
+                rtype,
+                class,
+                ttl,
+                data,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Reads the (possibly compressed) name at `pos` into `out` in presentation form, and returns
+/// the offset just after it in the original byte stream.
+///
+/// Labels are joined by `.` without a trailing dot; the root name is `<Root>` as tshark shows
+/// it. Printable ASCII (space to `~`) is kept as is; any other byte is written `\xHH`.
+pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsError> {
+    out.clear();
+    let start = pos;
+    let mut pos = pos;
+    let mut after: Option<usize> = None;
+    let mut jumps = 0;
+    let mut wire_len = 1;
+    // Pointers must go strictly below the lowest offset read so far: no loops possible.
+    let mut floor = pos;
+    loop {
+        let len = *msg.get(pos).ok_or(DnsError::Truncated { at: pos })?;
+        match len & 0xc0 {
+            0x00 => {
+                if len == 0 {
+                    pos += 1;
+                    break;
+                }
+                let n = len as usize;
+                let label = msg
+                    .get(pos + 1..pos + 1 + n)
+                    .ok_or(DnsError::Truncated { at: pos })?;
+                wire_len += n + 1;
+                if wire_len > MAX_NAME_WIRE_LEN {
+                    return Err(DnsError::NameTooLong { at: start });
+                }
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                for &c in label {
+                    if (0x20..0x7f).contains(&c) {
+                        out.push(c as char);
+                    } else {
+                        const HEX: &[u8; 16] = b"0123456789abcdef";
+                        out.push('\\');
+                        out.push('x');
+                        out.push(HEX[(c >> 4) as usize] as char);
+                        out.push(HEX[(c & 15) as usize] as char);
+                    }
+                }
+                pos += 1 + n;
+            }
+            0xc0 => {
+                let lo = *msg.get(pos + 1).ok_or(DnsError::Truncated { at: pos })?;
+                let target = (((len & 0x3f) as usize) << 8) | lo as usize;
+                jumps += 1;
+                if target >= floor || jumps > MAX_POINTERS {
+                    return Err(DnsError::BadPointer { at: pos });
+                }
+                if after.is_none() {
+                    after = Some(pos + 2);
+                }
+                floor = target;
+                pos = target;
+            }
+            _ => return Err(DnsError::BadLabel { at: pos, byte: len }),
+        }
+    }
+    if out.is_empty() {
+        out.push_str("<Root>");
+    }
+    Ok(after.unwrap_or(pos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encodes `name` as uncompressed labels.
+    pub(crate) fn labels(name: &str) -> Vec<u8> {
+        let mut v = Vec::new();
+        for l in name.split('.').filter(|l| !l.is_empty()) {
+            v.push(l.len() as u8);
+            v.extend(l.as_bytes());
+        }
+        v.push(0);
+        v
+    }
+
+    fn header(id: u16, flags: u16, counts: [u16; 4]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend(id.to_be_bytes());
+        v.extend(flags.to_be_bytes());
+        for c in counts {
+            v.extend(c.to_be_bytes());
+        }
+        v
+    }
+
+    fn rr(name: &[u8], rtype: u16, class: u16, ttl: u32, data: &[u8]) -> Vec<u8> {
+        let mut v = name.to_vec();
+        v.extend(rtype.to_be_bytes());
+        v.extend(class.to_be_bytes());
+        v.extend(ttl.to_be_bytes());
+        v.extend((data.len() as u16).to_be_bytes());
+        v.extend(data);
+        v
+    }
+
+    #[test]
+    fn full_response() {
+        let mut m = header(0xbeef, 0x8183, [1, 3, 1, 1]);
+        m.extend(labels("www.example.com"));
+        m.extend([0, 1, 0, 1]);
+        let q = [0xc0, 12];
+        m.extend(rr(&q, 5, 1, 300, &labels("host.example.com")));
+        m.extend(rr(&q, 1, 1, 60, &[10, 0, 0, 1]));
+        let mut aaaa = [0u8; 16];
+        aaaa[15] = 1;
+        m.extend(rr(&q, 28, 1, 30, &aaaa));
+        let mut soa = labels("ns.example.com");
+        soa.extend([0xc0, 16]); // "example.com" from the question
+        for v in [1u32, 2, 3, 4, 5] {
+            soa.extend(v.to_be_bytes());
+        }
+        m.extend(rr(&[0xc0, 16], 6, 1, 900, &soa));
+        m.extend(rr(&[0], 41, 1232, 0x0100_8000, &[0, 10, 0, 2, 0xab, 0xcd]));
+        let msg = Message::parse(&m).unwrap();
+        assert_eq!(msg.header.id, 0xbeef);
+        assert!(msg.header.is_response());
+        assert_eq!(msg.header.rcode(), 3);
+        assert_eq!(msg.extended_rcode(), 16 + 3);
+        assert_eq!(msg.questions[0].name, "www.example.com");
+        assert_eq!(msg.answers[0].data, RData::Cname("host.example.com".into()));
+        assert_eq!(msg.answers[1].data, RData::A(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(msg.answers[2].data, RData::Aaaa("::1".parse().unwrap()));
+        assert_eq!(msg.authorities[0].name, "example.com");
+        assert!(
+            matches!(&msg.authorities[0].data, RData::Soa { mname, rname, minimum: 5, .. }
+            if mname == "ns.example.com" && rname == "example.com")
+        );
+        assert_eq!(msg.additionals[0].name, "<Root>");
+        assert_eq!(
+            msg.additionals[0].data,
+            RData::Opt {
+                udp_payload_size: 1232,
+                extended_rcode: 1,
+                version: 0,
+                dnssec_ok: true,
+                options: vec![(10, vec![0xab, 0xcd])]
+            }
+        );
+        assert_eq!(msg.records().count(), 5);
+    }
+
+    #[test]
+    fn other_types() {
+        let mut m = header(1, 0x8000, [0, 5, 0, 0]);
+        let mut mx = vec![0, 10];
+        mx.extend(labels("mail.example.com"));
+        m.extend(rr(&[0], 15, 1, 1, &mx));
+        m.extend(rr(&[0], 16, 1, 1, &[2, b'h', b'i', 0, 1, b'x']));
+        let mut srv = vec![0, 1, 0, 2, 0x13, 0x88];
+        srv.extend(labels("sip.example.com"));
+        m.extend(rr(&[0], 33, 1, 1, &srv));
+        m.extend(rr(&[0], 12, 1, 1, &labels("a.b")));
+        m.extend(rr(&[0], 99, 1, 1, &[1, 2, 3]));
+        let msg = Message::parse(&m).unwrap();
+        let d: Vec<_> = msg.answers.iter().map(|r| r.data.clone()).collect();
+        assert_eq!(
+            d,
+            vec![
+                RData::Mx {
+                    preference: 10,
+                    exchange: "mail.example.com".into()
+                },
+                RData::Txt(vec![b"hi".to_vec(), vec![], b"x".to_vec()]),
+                RData::Srv {
+                    priority: 1,
+                    weight: 2,
+                    port: 5000,
+                    target: "sip.example.com".into()
+                },
+                RData::Ptr("a.b".into()),
+                RData::Other { len: 3 },
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_messages() {
+        assert_eq!(
+            Message::parse(&[0; 11]),
+            Err(DnsError::Truncated { at: 10 })
+        );
+        // Question count larger than the data.
+        let m = header(1, 0, [2, 0, 0, 0]);
+        assert!(matches!(
+            Message::parse(&m),
+            Err(DnsError::Truncated { .. })
+        ));
+        // A record whose data is shorter than an A needs.
+        let mut m = header(1, 0x8000, [0, 1, 0, 0]);
+        m.extend(rr(&[0], 1, 1, 1, &[1, 2]));
+        assert_eq!(
+            Message::parse(&m),
+            Err(DnsError::BadRdata { at: 23, rtype: 1 })
+        );
+        // rdlength past the end.
+        let mut m = header(1, 0x8000, [0, 1, 0, 0]);
+        m.extend(rr(&[0], 1, 1, 1, &[1, 2, 3, 4]));
+        m.truncate(m.len() - 1);
+        assert!(matches!(
+            Message::parse(&m),
+            Err(DnsError::Truncated { .. })
+        ));
+        // A name inside rdata running beyond rdlength.
+        let mut m = header(1, 0x8000, [0, 1, 0, 0]);
+        m.extend(rr(&[0], 5, 1, 1, &[3, b'a']));
+        m.extend([b'b', b'c', 0]);
+        assert!(matches!(Message::parse(&m), Err(DnsError::BadRdata { .. })));
+    }
+
+    #[test]
+    fn names_and_pointer_loops() {
+        let mut s = String::new();
+        // Self-pointer, forward pointer, mutual loop: all rejected.
+        assert_eq!(
+            read_name(&[0xc0, 0], 0, &mut s),
+            Err(DnsError::BadPointer { at: 0 })
+        );
+        assert_eq!(
+            read_name(&[0xc0, 2, 0], 0, &mut s),
+            Err(DnsError::BadPointer { at: 0 })
+        );
+        let looped = [1, b'a', 0xc0, 0, 0xc0, 0];
+        assert_eq!(
+            read_name(&looped, 4, &mut s),
+            Err(DnsError::BadPointer { at: 2 })
+        );
+        assert_eq!(
+            read_name(&[0x40, 0], 0, &mut s),
+            Err(DnsError::BadLabel { at: 0, byte: 0x40 })
+        );
+        assert_eq!(
+            read_name(&[], 0, &mut s),
+            Err(DnsError::Truncated { at: 0 })
+        );
+        assert_eq!(read_name(&[0], 0, &mut s), Ok(1));
+        assert_eq!(s, "<Root>");
+        assert_eq!(read_name(&[2, b'a', 0xff, 0], 0, &mut s), Ok(4));
+        assert_eq!(s, "a\\xff");
+        // 255-byte limit: four 63-byte labels are 257 bytes on the wire.
+        let long = vec!["x".repeat(63); 4].join(".");
+        assert_eq!(
+            read_name(&labels(&long), 0, &mut s),
+            Err(DnsError::NameTooLong { at: 0 })
+        );
+        let ok = [
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(61),
+        ]
+        .join(".");
+        assert_eq!(read_name(&labels(&ok), 0, &mut s), Ok(255));
+        assert_eq!(s, ok);
+        // A chain of pointers each going further back is fine.
+        let chain = [1, b'a', 0, 1, b'b', 0xc0, 0, 0xc0, 3];
+        assert_eq!(read_name(&chain, 7, &mut s), Ok(9));
+        assert_eq!(s, "b.a");
+    }
+}

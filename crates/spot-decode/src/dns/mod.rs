@@ -1,0 +1,26 @@
+//! DNS from packet captures: the message parser ([`message`]) and [`DnsReader`], which turns
+//! pcap / pcapng files into record batches of Apache Spot's DNS table plus extra columns.
+//!
+//! ```
+//! use spot_decode::dns::Message;
+//! // A response: id 0x1234, QR + RD + RA, one question, one A answer (compressed name).
+//! let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+//! m.extend(b"\x07example\x03com\x00\x00\x01\x00\x01");
+//! m.extend([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 93, 184, 216, 34]);
+//! let msg = Message::parse(&m)?;
+//! assert_eq!(msg.questions[0].name, "example.com");
+//! assert!(msg.header.is_response());
+//! # Ok::<(), spot_decode::dns::DnsError>(())
+//! ```
+
+pub mod message;
+mod reader;
+
+pub use message::{
+    DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
+    Visitor,
+};
+pub use reader::{
+    DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema, extra_columns,
+    tshark_frame_time,
+};

@@ -1,0 +1,1022 @@
+//! Flow detectors: scans, beacons, large uploads, brute force.
+//!
+//! Entities are keyed by interned IP ids; per-entity state is bounded (sets and samples stop
+//! growing at a cap), so memory follows the number of entities, not of records.
+
+use std::net::IpAddr;
+
+use arrow::array::{Array, RecordBatch};
+use rustc_hash::{FxHashMap, FxHashSet};
+use spot_features::FeatureError;
+use spot_features::flow::FlowColumns;
+
+use super::{Detector, Flag, strength};
+
+/// Interned IP strings.
+#[derive(Debug, Default)]
+struct Ips {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Ips {
+    fn id(&mut self, ip: &str) -> u32 {
+        if let Some(&i) = self.ids.get(ip) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(ip.into());
+        self.ids.insert(ip.into(), i);
+        i
+    }
+    fn get(&self, ip: &str) -> Option<u32> {
+        self.ids.get(ip).copied()
+    }
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Whether `ip` is outside private, loopback, link-local and similar ranges.
+pub fn is_external(ip: &str) -> bool {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => {
+            !(a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || a.is_multicast())
+        }
+        Ok(IpAddr::V6(a)) => {
+            let seg0 = a.segments()[0];
+            !(a.is_loopback()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00
+                || (seg0 & 0xffc0) == 0xfe80)
+        }
+        Err(_) => false,
+    }
+}
+
+fn pair(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+/// An entity id for (source, destination, port).
+fn entity(s: u32, d: u32, port: i32) -> u64 {
+    pair(s, d).rotate_left(16) ^ (port as u32 as u64)
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Median absolute deviation of sorted values.
+fn mad(sorted: &[f64]) -> f64 {
+    let m = median(sorted);
+    let mut dev: Vec<f64> = sorted.iter().map(|x| (x - m).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    median(&dev)
+}
+
+/// Bowley's quartile skewness in [-1, 1]; 0 when the quartiles are too close to tell a skew
+/// from rounding (within 5 % of the median, or 2 units).
+fn bowley(sorted: &[f64]) -> f64 {
+    let (q1, q2, q3) = (
+        quantile(sorted, 0.25),
+        quantile(sorted, 0.5),
+        quantile(sorted, 0.75),
+    );
+    if q3 - q1 <= (0.05 * q2.abs()).max(2.0) {
+        0.0
+    } else {
+        (q3 + q1 - 2.0 * q2) / (q3 - q1)
+    }
+}
+
+fn human_bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Whether a flow is a probe: few packets, few bytes per packet.
+fn is_probe(ipkt: i64, ibyt: i64, max_packets: i64, max_bytes_per_packet: i64) -> bool {
+    ipkt >= 0 && ipkt <= max_packets && ibyt <= max_bytes_per_packet * ipkt.max(1)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Port scans: one source probing many ports of one destination with tiny flows.
+#[derive(Debug)]
+pub struct ScanDetector {
+    /// Distinct destination ports probed on one host for a scan (default 100).
+    pub min_ports: usize,
+    /// A probe has at most this many packets (default 3)...
+    pub max_packets: i64,
+    /// ...of at most this many bytes each on average (default 100).
+    pub max_bytes_per_packet: i64,
+    ips: Ips,
+    ports: FxHashMap<u64, FxHashSet<i32>>,
+    flagged: FxHashMap<u64, usize>,
+}
+
+impl Default for ScanDetector {
+    fn default() -> Self {
+        ScanDetector {
+            min_ports: 100,
+            max_packets: 3,
+            max_bytes_per_packet: 100,
+            ips: Ips::default(),
+            ports: FxHashMap::default(),
+            flagged: FxHashMap::default(),
+        }
+    }
+}
+
+impl ScanDetector {
+    /// The scan (source, target, ports) a row belongs to, probe and reply alike.
+    fn scan_of(&self, c: &FlowColumns, i: usize) -> Option<(u32, u32, usize)> {
+        if !is_probe(
+            c.ipkt().value(i),
+            c.ibyt().value(i),
+            self.max_packets,
+            self.max_bytes_per_packet,
+        ) {
+            return None;
+        }
+        let (s, d) = (
+            self.ips.get(c.sip().value(i))?,
+            self.ips.get(c.dip().value(i))?,
+        );
+        if let Some(&n) = self.flagged.get(&pair(s, d)) {
+            return Some((s, d, n));
+        }
+        self.flagged.get(&pair(d, s)).map(|&n| (d, s, n))
+    }
+}
+
+impl Detector for ScanDetector {
+    fn name(&self) -> &'static str {
+        "scan"
+    }
+
+    fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        let cap = self.min_ports * 20;
+        for i in 0..batch.num_rows() {
+            if c.sip().is_null(i)
+                || c.dip().is_null(i)
+                || c.dport().is_null(i)
+                || c.ipkt().is_null(i)
+                || c.ibyt().is_null(i)
+            {
+                continue;
+            }
+            if !is_probe(
+                c.ipkt().value(i),
+                c.ibyt().value(i),
+                self.max_packets,
+                self.max_bytes_per_packet,
+            ) {
+                continue;
+            }
+            let s = self.ips.id(c.sip().value(i));
+            let d = self.ips.id(c.dip().value(i));
+            let set = self.ports.entry(pair(s, d)).or_default();
+            if set.len() < cap {
+                set.insert(c.dport().value(i));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        self.flagged = self
+            .ports
+            .iter()
+            .filter(|(_, p)| p.len() >= self.min_ports)
+            .map(|(k, p)| (*k, p.len()))
+            .collect();
+        self.ports = FxHashMap::default();
+    }
+
+    fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok((0..batch.num_rows())
+            .map(|i| match self.scan_of(&c, i) {
+                Some((s, d, n)) if !self.flagged.is_empty() => {
+                    Flag::new(strength(n as f64 / self.min_ports as f64), entity(s, d, 0))
+                }
+                _ => Flag::NONE,
+            })
+            .collect())
+    }
+
+    fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok(self.scan_of(&c, row).map(|(s, d, n)| {
+            format!(
+                "port scan: {} probed {n} ports of {} with tiny flows",
+                self.ips.name(s),
+                self.ips.name(d)
+            )
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Beacons: an internal host calling the same external host and port at regular intervals with
+/// similar sizes, scored as RITA does (interval and size skew and dispersion).
+#[derive(Debug)]
+pub struct BeaconDetector {
+    /// Connections needed before regularity means anything (default 20).
+    pub min_connections: usize,
+    /// Regularity score in [0, 1] needed to flag (default 0.8).
+    pub min_score: f64,
+    ips: Ips,
+    samples: FxHashMap<(u64, i32), Vec<(i64, i64)>>,
+    flagged: FxHashMap<(u64, i32), Beacon>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Beacon {
+    score: f64,
+    count: usize,
+    interval: f64,
+    interval_mad: f64,
+    bytes: f64,
+    bytes_mad: f64,
+}
+
+impl Default for BeaconDetector {
+    fn default() -> Self {
+        BeaconDetector {
+            min_connections: 20,
+            min_score: 0.8,
+            ips: Ips::default(),
+            samples: FxHashMap::default(),
+            flagged: FxHashMap::default(),
+        }
+    }
+}
+
+const MAX_SAMPLES: usize = 20_000;
+
+impl BeaconDetector {
+    fn beacon_of(&self, c: &FlowColumns, i: usize) -> Option<(u32, u32, i32, Beacon)> {
+        let (s, d) = (
+            self.ips.get(c.sip().value(i))?,
+            self.ips.get(c.dip().value(i))?,
+        );
+        if let Some(b) = self.flagged.get(&(pair(s, d), c.dport().value(i))) {
+            return Some((s, d, c.dport().value(i), *b));
+        }
+        self.flagged
+            .get(&(pair(d, s), c.sport().value(i)))
+            .map(|b| (d, s, c.sport().value(i), *b))
+    }
+
+    /// RITA-style regularity of a series of (time, bytes), in [0, 1].
+    fn score(samples: &mut [(i64, i64)]) -> Option<Beacon> {
+        samples.sort_unstable();
+        let mut intervals: Vec<f64> = samples
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) as f64)
+            .filter(|d| *d > 0.0)
+            .collect();
+        if intervals.len() < 2 {
+            return None;
+        }
+        intervals.sort_by(f64::total_cmp);
+        let mut sizes: Vec<f64> = samples.iter().map(|s| s.1 as f64).collect();
+        sizes.sort_by(f64::total_cmp);
+        let (im, imad) = (median(&intervals), mad(&intervals));
+        let (sm, smad) = (median(&sizes), mad(&sizes));
+        let ts = ((1.0 - bowley(&intervals).abs()) + (1.0 - (imad / im.max(1.0)).min(1.0))) / 2.0;
+        let ds = ((1.0 - bowley(&sizes).abs()) + (1.0 - (smad / sm.max(1.0)).min(1.0))) / 2.0;
+        Some(Beacon {
+            score: 0.6 * ts + 0.4 * ds,
+            count: samples.len(),
+            interval: im,
+            interval_mad: imad,
+            bytes: sm,
+            bytes_mad: smad,
+        })
+    }
+}
+
+impl Detector for BeaconDetector {
+    fn name(&self) -> &'static str {
+        "beacon"
+    }
+
+    fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        let Some(ts) = c.unix_tstamp() else {
+            return Ok(());
+        };
+        for i in 0..batch.num_rows() {
+            if c.sip().is_null(i)
+                || c.dip().is_null(i)
+                || ts.is_null(i)
+                || c.dport().is_null(i)
+                || c.ibyt().is_null(i)
+            {
+                continue;
+            }
+            let (sip, dip) = (c.sip().value(i), c.dip().value(i));
+            if is_external(sip) || !is_external(dip) {
+                continue;
+            }
+            let key = (pair(self.ips.id(sip), self.ips.id(dip)), c.dport().value(i));
+            let v = self.samples.entry(key).or_default();
+            if v.len() < MAX_SAMPLES {
+                v.push((ts.value(i), c.ibyt().value(i)));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let samples = std::mem::take(&mut self.samples);
+        for (k, mut v) in samples {
+            if v.len() < self.min_connections {
+                continue;
+            }
+            if let Some(b) = Self::score(&mut v)
+                && b.score >= self.min_score
+            {
+                self.flagged.insert(k, b);
+            }
+        }
+    }
+
+    fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok((0..batch.num_rows())
+            .map(|i| {
+                if self.flagged.is_empty() || c.sip().is_null(i) || c.dip().is_null(i) {
+                    return Flag::NONE;
+                }
+                match self.beacon_of(&c, i) {
+                    Some((s, d, port, b)) => Flag::new(
+                        strength(
+                            1.0 + (b.score - self.min_score) / (1.0 - self.min_score).max(1e-9)
+                                * 3.0,
+                        ),
+                        entity(s, d, port),
+                    ),
+                    None => Flag::NONE,
+                }
+            })
+            .collect())
+    }
+
+    fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok(self.beacon_of(&c, row).map(|(s, d, port, b)| {
+            format!(
+                "beacon from {} to {}:{port}: {} connections every {:.0} s ± {:.0} s, {:.0} ± {:.0} bytes (regularity {:.2})",
+                self.ips.name(s),
+                self.ips.name(d),
+                b.count,
+                b.interval,
+                b.interval_mad,
+                b.bytes,
+                b.bytes_mad,
+                b.score
+            )
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Large uploads: bytes sent from an internal host to one external host, far above what host
+/// pairs send in the population.
+#[derive(Debug)]
+pub struct UploadDetector {
+    /// Never flag below this many bytes (default 100 MB).
+    pub min_bytes: f64,
+    /// Flag a pair above this multiple of the population's 99th percentile (default 20).
+    pub population_factor: f64,
+    ips: Ips,
+    totals: FxHashMap<u64, (f64, u32)>,
+    threshold: f64,
+    flagged: FxHashMap<u64, (f64, u32)>,
+}
+
+impl Default for UploadDetector {
+    fn default() -> Self {
+        UploadDetector {
+            min_bytes: 100e6,
+            population_factor: 20.0,
+            ips: Ips::default(),
+            totals: FxHashMap::default(),
+            threshold: f64::INFINITY,
+            flagged: FxHashMap::default(),
+        }
+    }
+}
+
+impl UploadDetector {
+    fn upload_of(&self, c: &FlowColumns, i: usize) -> Option<(u32, u32, (f64, u32))> {
+        let (s, d) = (
+            self.ips.get(c.sip().value(i))?,
+            self.ips.get(c.dip().value(i))?,
+        );
+        if let Some(t) = self.flagged.get(&pair(s, d)) {
+            return Some((s, d, *t));
+        }
+        self.flagged.get(&pair(d, s)).map(|t| (d, s, *t))
+    }
+}
+
+impl Detector for UploadDetector {
+    fn name(&self) -> &'static str {
+        "upload"
+    }
+
+    fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        for i in 0..batch.num_rows() {
+            if c.sip().is_null(i)
+                || c.dip().is_null(i)
+                || c.ibyt().is_null(i)
+                || c.ibyt().value(i) < 0
+            {
+                continue;
+            }
+            let (sip, dip) = (c.sip().value(i), c.dip().value(i));
+            if is_external(sip) || !is_external(dip) {
+                continue;
+            }
+            let e = self
+                .totals
+                .entry(pair(self.ips.id(sip), self.ips.id(dip)))
+                .or_insert((0.0, 0));
+            e.0 += c.ibyt().value(i) as f64;
+            e.1 += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let mut all: Vec<f64> = self.totals.values().map(|t| t.0).collect();
+        all.sort_by(f64::total_cmp);
+        // A percentile of a few pairs says nothing about a population.
+        let baseline = if all.len() >= 100 {
+            quantile(&all, 0.99)
+        } else {
+            0.0
+        };
+        self.threshold = (baseline * self.population_factor).max(self.min_bytes);
+        let threshold = self.threshold;
+        self.flagged = self
+            .totals
+            .iter()
+            .filter(|(_, t)| t.0 >= threshold)
+            .map(|(k, t)| (*k, *t))
+            .collect();
+        self.totals = FxHashMap::default();
+    }
+
+    fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok((0..batch.num_rows())
+            .map(|i| {
+                if self.flagged.is_empty() || c.sip().is_null(i) || c.dip().is_null(i) {
+                    return Flag::NONE;
+                }
+                self.upload_of(&c, i).map_or(Flag::NONE, |(s, d, t)| {
+                    Flag::new(strength(t.0 / self.threshold * 4.0), entity(s, d, 0))
+                })
+            })
+            .collect())
+    }
+
+    fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok(self.upload_of(&c, row).map(|(s, d, t)| {
+            format!(
+                "large upload: {} sent {} to {} in {} flows (flag threshold {})",
+                self.ips.name(s),
+                human_bytes(t.0),
+                self.ips.name(d),
+                t.1,
+                human_bytes(self.threshold)
+            )
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Brute force: many short connections from one source to an authentication service of one host.
+#[derive(Debug)]
+pub struct BruteForceDetector {
+    /// Authentication ports (default: FTP, SSH, Telnet, RDP, VNC, MSSQL, MySQL, PostgreSQL).
+    pub ports: Vec<i32>,
+    /// Connections within one hour needed to flag (default 60).
+    pub min_per_hour: usize,
+    /// A login attempt moves at most this many bytes one way (default 10 000).
+    pub max_bytes: i64,
+    ips: Ips,
+    times: FxHashMap<(u64, i32), Vec<i64>>,
+    flagged: FxHashMap<(u64, i32), (usize, usize)>,
+}
+
+impl Default for BruteForceDetector {
+    fn default() -> Self {
+        BruteForceDetector {
+            ports: vec![21, 22, 23, 3389, 5900, 1433, 3306, 5432],
+            min_per_hour: 60,
+            max_bytes: 10_000,
+            ips: Ips::default(),
+            times: FxHashMap::default(),
+            flagged: FxHashMap::default(),
+        }
+    }
+}
+
+impl BruteForceDetector {
+    fn attack_of(&self, c: &FlowColumns, i: usize) -> Option<(u32, u32, i32, (usize, usize))> {
+        if c.ibyt().value(i) > self.max_bytes {
+            return None;
+        }
+        let (s, d) = (
+            self.ips.get(c.sip().value(i))?,
+            self.ips.get(c.dip().value(i))?,
+        );
+        if let Some(f) = self.flagged.get(&(pair(s, d), c.dport().value(i))) {
+            return Some((s, d, c.dport().value(i), *f));
+        }
+        self.flagged
+            .get(&(pair(d, s), c.sport().value(i)))
+            .map(|f| (d, s, c.sport().value(i), *f))
+    }
+}
+
+impl Detector for BruteForceDetector {
+    fn name(&self) -> &'static str {
+        "brute_force"
+    }
+
+    fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        let Some(ts) = c.unix_tstamp() else {
+            return Ok(());
+        };
+        for i in 0..batch.num_rows() {
+            if c.sip().is_null(i)
+                || c.dip().is_null(i)
+                || c.dport().is_null(i)
+                || ts.is_null(i)
+                || c.ibyt().is_null(i)
+            {
+                continue;
+            }
+            let port = c.dport().value(i);
+            if !self.ports.contains(&port) || c.ibyt().value(i) > self.max_bytes {
+                continue;
+            }
+            let key = (
+                pair(self.ips.id(c.sip().value(i)), self.ips.id(c.dip().value(i))),
+                port,
+            );
+            let v = self.times.entry(key).or_default();
+            if v.len() < MAX_SAMPLES {
+                v.push(ts.value(i));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        for (k, mut v) in std::mem::take(&mut self.times) {
+            if v.len() < self.min_per_hour {
+                continue;
+            }
+            v.sort_unstable();
+            let mut best = 0;
+            let mut lo = 0;
+            for hi in 0..v.len() {
+                while v[hi] - v[lo] >= 3600 {
+                    lo += 1;
+                }
+                best = best.max(hi - lo + 1);
+            }
+            if best >= self.min_per_hour {
+                self.flagged.insert(k, (v.len(), best));
+            }
+        }
+    }
+
+    fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok((0..batch.num_rows())
+            .map(|i| {
+                if self.flagged.is_empty()
+                    || c.sip().is_null(i)
+                    || c.dip().is_null(i)
+                    || c.ibyt().is_null(i)
+                {
+                    return Flag::NONE;
+                }
+                self.attack_of(&c, i)
+                    .map_or(Flag::NONE, |(s, d, port, (_, peak))| {
+                        Flag::new(
+                            strength(peak as f64 / self.min_per_hour as f64),
+                            entity(s, d, port),
+                        )
+                    })
+            })
+            .collect())
+    }
+
+    fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok(self.attack_of(&c, row).map(|(s, d, port, (n, peak))| {
+            format!(
+                "brute force on {}:{port} from {}: {n} short connections, up to {peak} in one hour",
+                self.ips.name(d),
+                self.ips.name(s)
+            )
+        }))
+    }
+}
+
+/// The default flow detectors.
+pub fn default_flow_detectors() -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(ScanDetector::default()),
+        Box::new(BeaconDetector::default()),
+        Box::new(UploadDetector::default()),
+        Box::new(BruteForceDetector::default()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    /// (unix time, sip, dip, sport, dport, ipkt, ibyt)
+    type F<'a> = (i64, &'a str, &'a str, i32, i32, i64, i64);
+
+    fn batch(flows: &[F]) -> RecordBatch {
+        let s = |f: &dyn Fn(&F) -> String| -> ArrayRef {
+            Arc::new(StringArray::from(flows.iter().map(f).collect::<Vec<_>>()))
+        };
+        let i32s = |f: &dyn Fn(&F) -> i32| -> ArrayRef {
+            Arc::new(Int32Array::from(flows.iter().map(f).collect::<Vec<_>>()))
+        };
+        let i64s = |f: &dyn Fn(&F) -> i64| -> ArrayRef {
+            Arc::new(Int64Array::from(flows.iter().map(f).collect::<Vec<_>>()))
+        };
+        RecordBatch::try_from_iter([
+            ("treceived", s(&|_| "2026-11-25 00:00:00".into())),
+            ("unix_tstamp", i64s(&|f| f.0)),
+            ("trhour", i32s(&|f| ((f.0 / 3600) % 24) as i32)),
+            ("trminute", i32s(&|_| 0)),
+            ("trsec", i32s(&|_| 0)),
+            ("sip", s(&|f| f.1.into())),
+            ("dip", s(&|f| f.2.into())),
+            ("sport", i32s(&|f| f.3)),
+            ("dport", i32s(&|f| f.4)),
+            ("proto", s(&|_| "TCP".into())),
+            ("ipkt", i64s(&|f| f.5)),
+            ("ibyt", i64s(&|f| f.6)),
+        ])
+        .unwrap()
+    }
+
+    fn run(d: &mut dyn Detector, flows: &[F]) -> (Vec<f64>, RecordBatch) {
+        let b = batch(flows);
+        d.observe(&b).unwrap();
+        d.finish();
+        let s = d
+            .strengths(&b)
+            .unwrap()
+            .iter()
+            .map(|f| f.strength)
+            .collect();
+        (s, b)
+    }
+
+    /// A deterministic pseudo-random sequence for benign noise.
+    fn noise(i: u64, m: u64) -> i64 {
+        ((i.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+            >> 33)
+            % m) as i64
+    }
+
+    #[test]
+    fn scan_flags_probes_and_replies() {
+        let mut flows = Vec::new();
+        for p in 1..=150 {
+            flows.push((1000 + p as i64, "10.1.0.5", "10.0.1.20", 50000, p, 1, 44));
+            flows.push((1000 + p as i64, "10.0.1.20", "10.1.0.5", p, 50000, 1, 40));
+        }
+        let (s, b) = run(&mut ScanDetector::default(), &flows);
+        assert!(s.iter().all(|x| *x >= 0.5), "{s:?}");
+        let d = {
+            let mut d = ScanDetector::default();
+            d.observe(&b).unwrap();
+            d.finish();
+            d
+        };
+        assert_eq!(
+            d.reason(&b, 1).unwrap().unwrap(),
+            "port scan: 10.1.0.5 probed 150 ports of 10.0.1.20 with tiny flows"
+        );
+    }
+
+    #[test]
+    fn scan_ignores_look_alikes() {
+        // Many connections to one port; many ports with real payloads; too few ports.
+        let busy: Vec<F> = (0..500)
+            .map(|i| (i, "10.1.0.5", "10.0.1.20", 40000 + i as i32, 445, 2, 80))
+            .collect();
+        assert!(
+            run(&mut ScanDetector::default(), &busy)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        let payloads: Vec<F> = (1..=150)
+            .map(|p| (p as i64, "10.1.0.5", "10.0.1.20", 50000, p, 20, 30_000))
+            .collect();
+        assert!(
+            run(&mut ScanDetector::default(), &payloads)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        let few: Vec<F> = (1..=50)
+            .map(|p| (p as i64, "10.1.0.5", "10.0.1.20", 50000, p, 1, 44))
+            .collect();
+        assert!(
+            run(&mut ScanDetector::default(), &few)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn beacon_flags_regular_calls_to_an_external_host() {
+        let flows: Vec<F> = (0..100)
+            .map(|i| {
+                (
+                    i * 60 + noise(i as u64, 3),
+                    "10.1.0.7",
+                    "203.0.113.9",
+                    50000 + i as i32,
+                    8080,
+                    3,
+                    300 + noise(i as u64 + 7, 5),
+                )
+            })
+            .collect();
+        let mut d = BeaconDetector::default();
+        let (s, b) = run(&mut d, &flows);
+        assert!(s.iter().all(|x| *x >= 0.5), "{s:?}");
+        let r = d.reason(&b, 0).unwrap().unwrap();
+        assert!(
+            r.starts_with("beacon from 10.1.0.7 to 203.0.113.9:8080: 100 connections every 60 s"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn beacon_ignores_look_alikes() {
+        // Browsing: irregular times and sizes.
+        let browsing: Vec<F> = (0..100)
+            .map(|i| {
+                (
+                    noise(i, 86_400),
+                    "10.1.0.7",
+                    "203.0.113.9",
+                    50000,
+                    443,
+                    10,
+                    500 + noise(i + 3, 90_000),
+                )
+            })
+            .collect();
+        assert!(
+            run(&mut BeaconDetector::default(), &browsing)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        // Perfectly regular, but to an internal server (time sync, monitoring).
+        let ntp: Vec<F> = (0..100)
+            .map(|i| (i * 3600, "10.1.0.7", "10.0.0.10", 123, 123, 1, 76))
+            .collect();
+        assert!(
+            run(&mut BeaconDetector::default(), &ntp)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        // Too few connections to judge.
+        let few: Vec<F> = (0..10)
+            .map(|i| (i * 60, "10.1.0.7", "203.0.113.9", 50000, 8080, 3, 300))
+            .collect();
+        assert!(
+            run(&mut BeaconDetector::default(), &few)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn upload_flags_gigabytes_to_an_external_host() {
+        let ips: Vec<String> = (0..200).map(|i| format!("198.51.100.{}", i + 1)).collect();
+        let mut flows: Vec<F> = (0..200)
+            .map(|i| {
+                (
+                    i as i64,
+                    "10.1.0.9",
+                    ips[i].as_str(),
+                    50000,
+                    443,
+                    10,
+                    20_000 + i as i64,
+                )
+            })
+            .collect();
+        flows.push((
+            500,
+            "10.1.0.8",
+            "185.220.101.47",
+            50001,
+            443,
+            1_000_000,
+            2_000_000_000,
+        ));
+        flows.push((
+            500,
+            "185.220.101.47",
+            "10.1.0.8",
+            443,
+            50001,
+            500_000,
+            20_000_000,
+        ));
+        let mut d = UploadDetector::default();
+        let (s, b) = run(&mut d, &flows);
+        assert!(s[..200].iter().all(|x| *x == 0.0));
+        assert!(s[200] >= 0.5 && s[201] >= 0.5, "{:?}", &s[200..]);
+        let r = d.reason(&b, 201).unwrap().unwrap();
+        assert!(
+            r.starts_with("large upload: 10.1.0.8 sent 2.0 GB to 185.220.101.47 in 1 flows"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn upload_ignores_look_alikes() {
+        // A nightly backup to an internal server, and downloads from the Internet.
+        let flows: Vec<F> = vec![
+            (
+                0,
+                "10.1.0.8",
+                "10.0.1.20",
+                50000,
+                445,
+                1_000_000,
+                3_000_000_000,
+            ),
+            (
+                0,
+                "198.51.100.1",
+                "10.1.0.8",
+                443,
+                50001,
+                1_000_000,
+                3_000_000_000,
+            ),
+            (0, "10.1.0.8", "198.51.100.1", 50001, 443, 1_000, 50_000),
+        ];
+        assert!(
+            run(&mut UploadDetector::default(), &flows)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn brute_force_flags_bursts_of_logins() {
+        let mut flows: Vec<F> = Vec::new();
+        for i in 0..100 {
+            flows.push((
+                i * 15,
+                "45.155.205.233",
+                "10.0.0.22",
+                40000 + i as i32,
+                22,
+                12,
+                2_300,
+            ));
+            flows.push((
+                i * 15,
+                "10.0.0.22",
+                "45.155.205.233",
+                22,
+                40000 + i as i32,
+                10,
+                3_000,
+            ));
+        }
+        let mut d = BruteForceDetector::default();
+        let (s, b) = run(&mut d, &flows);
+        assert!(s.iter().all(|x| *x >= 0.5), "{s:?}");
+        assert_eq!(
+            d.reason(&b, 1).unwrap().unwrap(),
+            "brute force on 10.0.0.22:22 from 45.155.205.233: 100 short connections, up to 100 in one hour"
+        );
+    }
+
+    #[test]
+    fn brute_force_ignores_look_alikes() {
+        // An administrator's sessions spread over the day; a burst to a web server; big sessions.
+        let spread: Vec<F> = (0..100)
+            .map(|i| (i * 864, "10.1.0.3", "10.0.0.22", 40000, 22, 12, 2_300))
+            .collect();
+        assert!(
+            run(&mut BruteForceDetector::default(), &spread)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        let web: Vec<F> = (0..100)
+            .map(|i| (i * 5, "10.1.0.3", "10.0.2.80", 40000, 443, 12, 2_300))
+            .collect();
+        assert!(
+            run(&mut BruteForceDetector::default(), &web)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        let sessions: Vec<F> = (0..100)
+            .map(|i| (i * 5, "10.1.0.3", "10.0.0.22", 40000, 22, 300, 200_000))
+            .collect();
+        assert!(
+            run(&mut BruteForceDetector::default(), &sessions)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn external_addresses() {
+        assert!(is_external("8.8.8.8") && is_external("2001:db8::1"));
+        assert!(
+            !is_external("10.1.2.3") && !is_external("192.168.0.1") && !is_external("172.16.5.4")
+        );
+        assert!(
+            !is_external("127.0.0.1")
+                && !is_external("fe80::1")
+                && !is_external("fd00::1")
+                && !is_external("not-an-ip")
+        );
+    }
+}
