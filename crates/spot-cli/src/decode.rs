@@ -17,6 +17,8 @@ pub enum DecodeCommand {
     /// Parquet, folders of them (nfcapd's `nfcapd.YYYYMMDDhhmm` names included), and pcap /
     /// pcapng captures of NetFlow v5/v9/IPFIX export datagrams.
     Flow(FlowArgs),
+    /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log) into Spot's proxy columns.
+    Proxy(crate::proxy::DecodeProxyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +38,7 @@ pub struct FlowArgs {
 pub fn run(cmd: DecodeCommand) -> Result<()> {
     match cmd {
         DecodeCommand::Flow(a) => flow(a),
+        DecodeCommand::Proxy(a) => crate::proxy::decode(&a),
     }
 }
 

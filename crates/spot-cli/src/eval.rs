@@ -1,7 +1,7 @@
 //! `spot eval`: ranking quality of a results file against labels.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{Array, RecordBatch};
@@ -19,7 +19,7 @@ pub struct EvalArgs {
     pub results: PathBuf,
 }
 
-fn read(path: &PathBuf) -> Result<Vec<RecordBatch>> {
+fn read(path: &Path) -> Result<Vec<RecordBatch>> {
     let is_parquet = path.extension().is_some_and(|e| e == "parquet");
     if is_parquet {
         let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
@@ -50,7 +50,7 @@ fn read(path: &PathBuf) -> Result<Vec<RecordBatch>> {
     }
 }
 
-fn column(b: &RecordBatch, names: &[&str], path: &PathBuf) -> Result<usize> {
+fn column(b: &RecordBatch, names: &[&str], path: &Path) -> Result<usize> {
     for n in names {
         if let Ok(i) = b.schema().index_of(n) {
             return Ok(i);

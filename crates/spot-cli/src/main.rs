@@ -6,6 +6,7 @@ mod demo;
 mod eval;
 mod flow;
 mod progress;
+mod proxy;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,8 @@ enum GenerateCommand {
 enum MlCommand {
     /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
     Flow(flow::FlowArgs),
+    /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
+    Proxy(proxy::ProxyArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
     progress::install_interrupt_handler();
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
+        Command::Ml(MlCommand::Proxy(args)) => proxy::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),

@@ -59,6 +59,8 @@ fn saved_model_scores_like_the_training_run() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -78,6 +80,8 @@ fn saved_model_scores_like_the_training_run() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",
@@ -93,6 +97,8 @@ fn saved_model_scores_like_the_training_run() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input2),
         "--out",
@@ -104,6 +110,8 @@ fn saved_model_scores_like_the_training_run() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input2),
         "--out",
@@ -125,6 +133,8 @@ fn saved_model_scores_like_the_training_run() {
     ok(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input2),
         "--out",
@@ -151,6 +161,8 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
         ok(&[
             "ml",
             "flow",
+            "--mode",
+            "spot",
             "--input",
             p(&input),
             "--out",
@@ -167,6 +179,8 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
     let (success, stderr) = spot(&[
         "ml",
         "flow",
+        "--mode",
+        "spot",
         "--input",
         p(&input),
         "--out",

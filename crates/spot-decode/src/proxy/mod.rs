@@ -664,9 +664,78 @@ impl Iterator for ProxyBatches<'_> {
     }
 }
 
+/// Names of the Hive partition columns [`with_partition_columns`] adds.
+pub const PARTITION_COLUMNS: [&str; 4] = ["y", "m", "d", "h"];
+
+/// `batch` with four Int32 columns `y`, `m`, `d`, `h` appended, read from `p_date`
+/// (`YYYY-MM-DD`) and the hour of `p_time`, as Spot's proxy table was partitioned; null where
+/// the date or time cannot be read.
+pub fn with_partition_columns(
+    batch: &RecordBatch,
+) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{Array, ArrayRef, AsArray, Int32Builder};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let n = batch.num_rows();
+    let text = |name: &str| {
+        batch
+            .column_by_name(name)
+            .and_then(|c| c.as_string_opt::<i32>().cloned())
+    };
+    let (date, time) = (text("p_date"), text("p_time"));
+    let mut b: Vec<Int32Builder> = (0..4).map(|_| Int32Builder::with_capacity(n)).collect();
+    for i in 0..n {
+        fn get(a: &Option<arrow::array::StringArray>, i: usize) -> Option<&str> {
+            a.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        }
+        let ymd = get(&date, i).and_then(|d| {
+            let mut it = d.split('-').map(|p| p.trim().parse::<i32>().ok());
+            match (it.next(), it.next(), it.next(), it.next()) {
+                (Some(Some(y)), Some(Some(m)), Some(Some(d)), None) => Some([y, m, d]),
+                _ => None,
+            }
+        });
+        let h = get(&time, i).and_then(|t| t.split(':').next()?.trim().parse::<i32>().ok());
+        match (ymd, h) {
+            (Some([y, m, d]), Some(h)) => {
+                for (builder, v) in b.iter_mut().zip([y, m, d, h]) {
+                    builder.append_value(v);
+                }
+            }
+            _ => b.iter_mut().for_each(|x| x.append_null()),
+        }
+    }
+    let schema = batch.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut cols: Vec<ArrayRef> = batch.columns().to_vec();
+    for (name, mut builder) in PARTITION_COLUMNS.iter().zip(b) {
+        fields.push(Field::new(*name, DataType::Int32, true));
+        cols.push(std::sync::Arc::new(builder.finish()));
+    }
+    RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partition_columns_come_from_date_and_time() {
+        use arrow::array::{Array, AsArray};
+        use arrow::datatypes::Int32Type;
+        let mut b = record::ProxyBatchBuilder::new(2);
+        let mut r = ProxyRecord::default();
+        r.set(Col::PDate, Some("2026-11-25".into()));
+        r.set(Col::PTime, Some("09:40:06".into()));
+        b.append(&r);
+        r.set(Col::PTime, None);
+        b.append(&r);
+        let out = with_partition_columns(&b.finish().unwrap()).unwrap();
+        assert_eq!(out.num_columns(), N_COLS + 4);
+        let h = out.column_by_name("h").unwrap().as_primitive::<Int32Type>();
+        assert_eq!((h.value(0), h.is_null(1)), (9, true));
+        let y = out.column_by_name("y").unwrap().as_primitive::<Int32Type>();
+        assert_eq!(y.value(0), 2026);
+    }
 
     #[test]
     fn detects_formats() {

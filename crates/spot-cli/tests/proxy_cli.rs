@@ -1,0 +1,120 @@
+//! `spot decode proxy` and `spot ml proxy` on the Squid-written proxy logs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../spot-decode/tests/data/proxy")
+        .join(name)
+}
+
+fn spot(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn decode_proxy_to_csv_and_hive() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("out.csv");
+    let elff = data("bluecoat-elff.log");
+    let squid = data("squid-access.log");
+    let (ok, err) = spot(&[
+        "decode",
+        "proxy",
+        "--input",
+        elff.to_str().unwrap(),
+        squid.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("wrote 600 records"), "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("p_date,p_time,clientip,host,"));
+    assert_eq!(text.lines().count(), 601);
+
+    let hive = dir.path().join("hive");
+    let (ok, err) = spot(&[
+        "decode",
+        "proxy",
+        "--input",
+        elff.to_str().unwrap(),
+        "--out",
+        hive.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        hive.join("y=2026/m=11/d=25/h=09/part-00000.parquet")
+            .exists()
+    );
+
+    // A forced wrong format: every line is skipped and said so; --strict makes it fatal.
+    let (ok, err) = spot(&[
+        "decode",
+        "proxy",
+        "--format",
+        "zeek",
+        "--input",
+        squid.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("skipped 300 unreadable lines"), "{err}");
+    let (ok, err) = spot(&[
+        "decode",
+        "proxy",
+        "--format",
+        "zeek",
+        "--strict",
+        "--input",
+        squid.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("squid-access.log:1:"), "{err}");
+}
+
+#[test]
+fn ml_proxy_scores_every_request_with_its_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.csv");
+    let inv = dir.path().join("invalid.csv");
+    let (ok, err) = spot(&[
+        "ml",
+        "proxy",
+        "--input",
+        data("bluecoat-style.log").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--invalid-out",
+        inv.to_str().unwrap(),
+        "--topics",
+        "3",
+        "--iterations",
+        "5",
+        "--user-domain",
+        "intel",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("read 300 records, invalid 0, scored 300"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.ends_with(",fulluri,word,score"), "{header}");
+    assert_eq!(text.lines().count(), 301);
+    // Words are Spot's: class 0 (an IP host), hour 9, method, ... response code last.
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.contains(",0_9_"), "{first}");
+}
