@@ -1,6 +1,7 @@
 //! The `spot` command line: a thin shell over the spot crates.
 
 mod demo;
+mod dns;
 mod flow;
 mod progress;
 
@@ -30,6 +31,15 @@ enum Command {
     /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Decode raw telemetry into Spot's tables (CSV, Parquet, Hive folders).
+    #[command(subcommand)]
+    Decode(DecodeCommand),
+}
+
+#[derive(Subcommand)]
+enum DecodeCommand {
+    /// DNS from packet captures (pcap, pcapng, gzip): Spot's `dns` columns plus extras.
+    Dns(dns::DecodeDnsArgs),
 }
 
 #[derive(Subcommand)]
@@ -42,6 +52,8 @@ enum GenerateCommand {
 enum MlCommand {
     /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
     Flow(flow::FlowArgs),
+    /// DNS responses from packet captures (pcap, pcapng, gzip).
+    Dns(dns::DnsArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +71,8 @@ fn main() -> ExitCode {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+        Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
+        Command::Decode(DecodeCommand::Dns(args)) => dns::decode(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
