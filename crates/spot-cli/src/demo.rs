@@ -112,6 +112,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             out: out.clone(),
             threshold: 1.0,
             max_results: Some(3000),
+            optimizer: spot_model::Optimizer::Em,
             topics: 20,
             iterations: 20,
             alpha: 1.02,

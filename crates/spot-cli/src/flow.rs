@@ -41,6 +41,9 @@ pub struct CommonArgs {
     /// Keep at most this many records, the lowest scores.
     #[arg(long)]
     pub max_results: Option<usize>,
+    /// LDA engine: `em` (Spark's EM, as Apache Spot), `online` (variational Bayes) or `gibbs`.
+    #[arg(long, default_value_t = spot_model::Optimizer::Em)]
+    pub optimizer: spot_model::Optimizer,
     /// Topics of the LDA model.
     #[arg(long, default_value_t = 20)]
     pub topics: usize,
@@ -79,6 +82,8 @@ impl CommonArgs {
                 beta: self.beta,
                 iterations: self.iterations,
                 seed: self.seed,
+                optimizer: self.optimizer,
+                ..LdaConfig::default()
             },
             filter: ScoreFilter {
                 threshold: self.threshold,

@@ -63,6 +63,17 @@ pub enum DecodeError {
         #[source]
         source: ParquetError,
     },
+    /// A binary input (an nfcapd file, a NetFlow datagram) is corrupt at this byte offset.
+    #[error("{}: offset {offset}: {message}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        message: String,
+    },
+    /// The input is a format or version this crate does not read (for example nfdump 1.6's
+    /// file layout).
+    #[error("{}: {message}", path.display())]
+    Unsupported { path: PathBuf, message: String },
     /// A capture file is damaged or truncated at `offset`; the packets before it were read.
     #[error("{}: byte offset {offset}, frame {frame}: {message}", path.display())]
     Capture {
@@ -70,6 +81,15 @@ pub enum DecodeError {
         offset: u64,
         frame: u64,
         message: String,
+    },
+    /// A log line could not be read (only fatal in strict mode; otherwise it is counted and
+    /// skipped).
+    #[error("{}:{line}: {error}", path.display())]
+    BadLine {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        error: crate::proxy::LineError,
     },
     /// The output path's extension names no format we write.
     #[error("{}: unsupported output format (use .csv or .parquet)", path.display())]

@@ -54,6 +54,32 @@ pub mod flow {
     ];
 }
 
+/// Column names of the proxy schema that the analysis reads.
+pub mod proxy {
+    pub const P_DATE: &str = "p_date";
+    pub const P_TIME: &str = "p_time";
+    pub const CLIENTIP: &str = "clientip";
+    pub const HOST: &str = "host";
+    pub const REQMETHOD: &str = "reqmethod";
+    pub const USERAGENT: &str = "useragent";
+    pub const RESCONTTYPE: &str = "resconttype";
+    pub const RESPCODE: &str = "respcode";
+    pub const FULLURI: &str = "fulluri";
+
+    /// The columns the proxy analysis reads (Apache Spot's proxy word inputs).
+    pub const REQUIRED: &[&str] = &[
+        P_DATE,
+        P_TIME,
+        CLIENTIP,
+        HOST,
+        REQMETHOD,
+        USERAGENT,
+        RESCONTTYPE,
+        RESPCODE,
+        FULLURI,
+    ];
+}
+
 /// Apache Spot's flow table: one row per NetFlow record.
 pub fn flow_schema() -> SchemaRef {
     static S: OnceLock<SchemaRef> = OnceLock::new();

@@ -6,6 +6,7 @@
 //! - [`dns`]: Spot's DNS words (`DnsWords`), validity rules and DNS feedback file.
 //! - [`domain`]: Spot's domain / subdomain split, entropy and bins (DNS and proxy words).
 //! - [`flow`]: Spot's flow words (`FlowWordCreator`) and validity rules.
+//! - [`proxy`]: Spot's proxy words (`ProxyWordCreation`), validity rules and feedback file.
 //! - [`WordCreator`]: the per-source contract: given a batch, which rows are invalid (and why),
 //!   and for each valid row the (document, word) pairs it contributes.
 //! - [`CorpusBuilder`] / [`Corpus`]: interned vocabulary and documents with sparse counts.
@@ -24,6 +25,7 @@ pub mod domain;
 mod error;
 pub mod feedback;
 pub mod flow;
+pub mod proxy;
 mod words;
 
 pub use corpus::{Corpus, CorpusBuilder};

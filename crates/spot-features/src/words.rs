@@ -36,13 +36,20 @@ pub enum InvalidReason {
     BadQueryName,
     /// DNS: query class, type and response code are all missing.
     NoQueryFields,
-    /// The word could not be built (Spot's `word_error`, e.g. a time without an hour).
+    /// The date column is null or empty (proxy `p_date`).
+    NullDate,
+    /// The host column is null or empty (proxy `host`).
+    NullHost,
+    /// The full URI is null or empty (proxy `fulluri`).
+    NullUri,
+    /// Spot's word creation failed on the row (its `word_error`: an unreadable hour, a time
+    /// without an hour, a user agent missing from the counts).
     WordError,
 }
 
 impl InvalidReason {
     /// All reasons, in report order.
-    pub const ALL: [InvalidReason; 14] = [
+    pub const ALL: [InvalidReason; 17] = [
         InvalidReason::NullTime,
         InvalidReason::HourOutOfRange,
         InvalidReason::MinuteOutOfRange,
@@ -56,6 +63,9 @@ impl InvalidReason {
         InvalidReason::BadFrameLength,
         InvalidReason::BadQueryName,
         InvalidReason::NoQueryFields,
+        InvalidReason::NullDate,
+        InvalidReason::NullHost,
+        InvalidReason::NullUri,
         InvalidReason::WordError,
     ];
 
@@ -75,6 +85,9 @@ impl InvalidReason {
             InvalidReason::BadFrameLength => "bad_frame_length",
             InvalidReason::BadQueryName => "bad_query_name",
             InvalidReason::NoQueryFields => "no_query_fields",
+            InvalidReason::NullDate => "null_date",
+            InvalidReason::NullHost => "null_host",
+            InvalidReason::NullUri => "null_uri",
             InvalidReason::WordError => "word_error",
         }
     }

@@ -13,17 +13,28 @@
 use rayon::prelude::*;
 use spot_features::Corpus;
 
-use crate::{FittedModel, Iteration, LdaConfig, ModelError, TopicModel, rng};
+use crate::fitted::{normalized_columns, normalized_rows};
+use crate::likelihood::{self, Convergence};
+use crate::transpose::Transpose;
+use crate::warm::Warm;
+use crate::{FittedModel, Iteration, LdaConfig, ModelError, Optimizer, TopicModel, rng};
 
 /// Spark-compatible EM LDA (Apache Spot's default optimizer).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EmLda {
     config: LdaConfig,
 }
 
+impl Default for EmLda {
+    fn default() -> Self {
+        EmLda::new(LdaConfig::default())
+    }
+}
+
 impl EmLda {
-    /// An engine with these hyper-parameters.
-    pub fn new(config: LdaConfig) -> Self {
+    /// An engine with these hyper-parameters (`config.optimizer` is set to `em`).
+    pub fn new(mut config: LdaConfig) -> Self {
+        config.optimizer = Optimizer::Em;
         EmLda { config }
     }
 
@@ -31,67 +42,9 @@ impl EmLda {
     pub fn config(&self) -> &LdaConfig {
         &self.config
     }
-
-    fn validate(&self) -> Result<(), ModelError> {
-        let c = &self.config;
-        if c.topics == 0 {
-            return Err(ModelError::InvalidConfig(
-                "topics must be at least 1".into(),
-            ));
-        }
-        if c.alpha.is_nan() || c.alpha <= 1.0 {
-            return Err(ModelError::InvalidConfig(format!(
-                "the EM optimizer needs alpha > 1 (Spark's docConcentration), got {}",
-                c.alpha
-            )));
-        }
-        if c.beta.is_nan() || c.beta <= 1.0 {
-            return Err(ModelError::InvalidConfig(format!(
-                "the EM optimizer needs beta > 1 (Spark's topicConcentration), got {}",
-                c.beta
-            )));
-        }
-        Ok(())
-    }
 }
 
-/// Token index by word: for each word, the entries (positions in the document-major arrays)
-/// holding it, in increasing order, and the document of every entry.
-struct Transpose {
-    word_ptr: Vec<usize>,
-    entries: Vec<u32>,
-    entry_doc: Vec<u32>,
-}
-
-impl Transpose {
-    fn new(corpus: &Corpus) -> Self {
-        let words = corpus.entry_words();
-        let mut word_ptr = vec![0usize; corpus.num_words() + 1];
-        for &w in words {
-            word_ptr[w as usize + 1] += 1;
-        }
-        for i in 0..corpus.num_words() {
-            word_ptr[i + 1] += word_ptr[i];
-        }
-        let mut fill = word_ptr.clone();
-        let mut entries = vec![0u32; words.len()];
-        for (e, &w) in words.iter().enumerate() {
-            entries[fill[w as usize]] = e as u32;
-            fill[w as usize] += 1;
-        }
-        let mut entry_doc = vec![0u32; words.len()];
-        for (d, win) in corpus.doc_ptr().windows(2).enumerate() {
-            entry_doc[win[0]..win[1]].fill(d as u32);
-        }
-        Transpose {
-            word_ptr,
-            entries,
-            entry_doc,
-        }
-    }
-}
-
-/// Adds `count · gamma` for one token to `acc`, where gamma is computed by `fill`.
+/// Adds `count · gamma` for one token to `acc`, normalizing gamma on the way.
 #[inline]
 fn add_scaled(acc: &mut [f64], gamma: &[f64], count: f64) {
     let sum: f64 = gamma.iter().sum();
@@ -106,14 +59,13 @@ impl TopicModel for EmLda {
         "em"
     }
 
-    // Entry indices address several parallel arrays and seed the initial draws.
-    #[allow(clippy::needless_range_loop)]
-    fn fit(
+    fn fit_from(
         &self,
         corpus: &Corpus,
+        init: Option<&FittedModel>,
         progress: &mut dyn FnMut(Iteration),
     ) -> Result<FittedModel, ModelError> {
-        self.validate()?;
+        self.config.validate()?;
         if corpus.nnz() == 0 {
             return Err(ModelError::EmptyCorpus);
         }
@@ -124,26 +76,31 @@ impl TopicModel for EmLda {
         let words = corpus.entry_words();
         let counts = corpus.entry_counts();
         let seed = self.config.seed;
+        let warm = init.map(|m| Warm::new(m, corpus, k, seed)).transpose()?;
 
-        // Initial soft counts: one random normalized topic vector per token, scaled by its count.
-        let init_gamma = |e: usize, g: &mut [f64]| {
-            for (j, x) in g.iter_mut().enumerate() {
-                *x = rng::uniform(seed, e as u64, j as u64);
+        // Initial soft counts: one random normalized topic vector per token (or the previous
+        // model's responsibilities), scaled by its count.
+        let init_gamma = |d: usize, e: usize, g: &mut [f64]| match &warm {
+            Some(warm) => warm.fill(d, words[e] as usize, e, g),
+            None => {
+                for (j, x) in g.iter_mut().enumerate() {
+                    *x = rng::uniform(seed, e as u64, j as u64);
+                }
             }
         };
         let mut n_dk = vec![0.0f64; d_n * k];
         n_dk.par_chunks_mut(k).enumerate().for_each(|(d, acc)| {
             let mut g = vec![0.0; k];
             for e in doc_ptr[d]..doc_ptr[d + 1] {
-                init_gamma(e, &mut g);
+                init_gamma(d, e, &mut g);
                 add_scaled(acc, &g, counts[e]);
             }
         });
         let mut n_wk = vec![0.0f64; w_n * k];
         n_wk.par_chunks_mut(k).enumerate().for_each(|(w, acc)| {
             let mut g = vec![0.0; k];
-            for &e in &t.entries[t.word_ptr[w]..t.word_ptr[w + 1]] {
-                init_gamma(e as usize, &mut g);
+            for &e in t.word(w) {
+                init_gamma(t.entry_doc[e as usize] as usize, e as usize, &mut g);
                 add_scaled(acc, &g, counts[e as usize]);
             }
         });
@@ -162,6 +119,7 @@ impl TopicModel for EmLda {
         };
         let mut n_k = totals(&n_wk);
         let iterations = self.config.iterations;
+        let mut convergence = Convergence::new(self.config.tolerance);
         for it in 0..iterations {
             let inv: Vec<f64> = n_k.iter().map(|n| 1.0 / (n + w_eta1)).collect();
             let gamma = |d: usize, w: usize, g: &mut [f64]| {
@@ -182,7 +140,7 @@ impl TopicModel for EmLda {
             let mut next_wk = vec![0.0f64; w_n * k];
             next_wk.par_chunks_mut(k).enumerate().for_each(|(w, acc)| {
                 let mut g = vec![0.0; k];
-                for &e in &t.entries[t.word_ptr[w]..t.word_ptr[w + 1]] {
+                for &e in t.word(w) {
                     gamma(t.entry_doc[e as usize] as usize, w, &mut g);
                     add_scaled(acc, &g, counts[e as usize]);
                 }
@@ -190,10 +148,19 @@ impl TopicModel for EmLda {
             n_dk = next_dk;
             n_wk = next_wk;
             n_k = totals(&n_wk);
+            let ll = self.config.wants_likelihood().then(|| {
+                let theta = normalized_rows(&n_dk, k);
+                let phi = normalized_columns(&n_wk, k);
+                likelihood::per_token(corpus, None, &theta, &phi, k)
+            });
             progress(Iteration {
                 iteration: it + 1,
                 of: iterations,
+                log_likelihood: ll,
             });
+            if convergence.converged(ll) {
+                break;
+            }
         }
         Ok(FittedModel::from_counts(
             self.config.clone(),

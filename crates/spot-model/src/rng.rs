@@ -18,8 +18,69 @@ pub(crate) fn uniform(seed: u64, a: u64, b: u64) -> f64 {
     (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// An independent seed for one purpose (`tag`) of a run seeded with `seed`, so that the random
+/// steps of an engine (initialisation, mini-batches, sweeps) never share numbers.
+pub(crate) fn derive(seed: u64, tag: u64) -> u64 {
+    mix(seed ^ mix(tag.wrapping_add(0x632b_e59b_d9b4_e019)))
+}
+
+/// A sequential stream of draws: the `i`-th draw is `uniform(seed, stream, i)`.
+pub(crate) struct Stream {
+    seed: u64,
+    stream: u64,
+    next: u64,
+}
+
+impl Stream {
+    pub(crate) fn new(seed: u64, stream: u64) -> Self {
+        Stream {
+            seed,
+            stream,
+            next: 0,
+        }
+    }
+
+    /// A uniform double in [0, 1).
+    pub(crate) fn uniform(&mut self) -> f64 {
+        let u = uniform(self.seed, self.stream, self.next);
+        self.next += 1;
+        u
+    }
+
+    /// A standard normal draw (Box-Muller).
+    pub(crate) fn normal(&mut self) -> f64 {
+        let u1 = 1.0 - self.uniform();
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    /// A Gamma(shape, scale) draw (Marsaglia and Tsang; shapes below 1 by boosting).
+    pub(crate) fn gamma(&mut self, shape: f64, scale: f64) -> f64 {
+        if shape < 1.0 {
+            let u = 1.0 - self.uniform();
+            return self.gamma(shape + 1.0, scale) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = 1.0 - self.uniform();
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v * scale;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn uniform_is_in_range_and_varies() {
         let xs: Vec<f64> = (0..1000).map(|i| super::uniform(7, i, 3)).collect();
@@ -28,5 +89,16 @@ mod tests {
         assert!((mean - 0.5).abs() < 0.05, "{mean}");
         assert_ne!(super::uniform(7, 1, 3), super::uniform(8, 1, 3));
         assert_eq!(super::uniform(7, 1, 3), super::uniform(7, 1, 3));
+    }
+
+    #[test]
+    fn gamma_has_the_right_mean() {
+        let mut s = Stream::new(derive(3, 1), 0);
+        for (shape, scale) in [(100.0, 0.01), (0.3, 1.0), (2.0, 3.0)] {
+            let n = 20_000;
+            let mean = (0..n).map(|_| s.gamma(shape, scale)).sum::<f64>() / n as f64;
+            let want = shape * scale;
+            assert!((mean - want).abs() < 0.05 * want, "{shape} {scale}: {mean}");
+        }
     }
 }

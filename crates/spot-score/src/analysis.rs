@@ -17,7 +17,7 @@ use arrow::error::ArrowError;
 use rayon::prelude::*;
 use spot_decode::DecodeError;
 use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
-use spot_model::{EmLda, FittedModel, LdaConfig, ModelError, TopicModel};
+use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
 
 use crate::combined;
 use crate::detect::Detector;
@@ -266,7 +266,8 @@ impl<'a> Analysis<'a> {
         Ok(())
     }
 
-    /// Fits the topic model on `corpus` with the configured engine (Spark-compatible EM).
+    /// Fits the topic model on `corpus` with the configured engine (default: Spark-compatible
+    /// EM, as Apache Spot).
     pub fn fit(
         &self,
         corpus: CorpusBuilder,
@@ -278,7 +279,7 @@ impl<'a> Analysis<'a> {
         summary.documents = corpus.num_docs();
         summary.words = corpus.num_words();
         progress.stage("train", Some(self.config.lda.iterations as u64));
-        let engine = EmLda::new(self.config.lda.clone());
+        let engine = Lda::new(self.config.lda.clone());
         let mut cancelled = false;
         let model = engine.fit(&corpus, &mut |_| {
             progress.advance(1);

@@ -7,6 +7,9 @@
 //! [`FlowReader::batches`] can be called again for a second pass over the same inputs.
 
 mod nfdump;
+mod record;
+
+pub use record::{FlowBatchBuilder, FlowRecord, NFDUMP_CSV_COLUMNS, nfdump_flow_schema};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -33,6 +36,9 @@ pub enum FlowFormat {
     NfdumpCsv,
     /// Parquet.
     Parquet,
+    /// nfdump 1.7's binary flow files (`nfcapd.YYYYMMDDhhmm`), read natively; recognised by
+    /// their magic number. See [`crate::nfcapd`].
+    Nfcapd,
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +71,8 @@ pub struct FlowReader {
 
 impl FlowReader {
     /// Finds the flow files under `paths` (files, or folders searched recursively for
-    /// `.csv`, `.csv.gz`, `.parquet` files) and checks their columns.
+    /// `.csv`, `.csv.gz`, `.parquet` files and nfcapd's `nfcapd.YYYYMMDDhhmm` files) and checks
+    /// their columns.
     pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<Self> {
         let mut found = Vec::new();
         for p in paths {
@@ -212,6 +219,10 @@ impl FileBatches {
                     finish_batch(&path, b, &partitions, &target)
                 }))
             }
+            FlowFormat::Nfcapd => {
+                let reader = crate::nfcapd::NfcapdReader::open(&path)?.with_batch_size(batch_size);
+                Box::new(reader.map(move |r| finish_batch(&path, r?, &partitions, &target)))
+            }
             FlowFormat::NfdumpCsv => {
                 let read = open_text(&path, file.gzip)?;
                 let batches = nfdump::NfdumpBatches::new(path.clone(), read, batch_size)?;
@@ -333,11 +344,19 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<(String, String)>)>
             || name.ends_with(".parq")
             || name.ends_with(".csv")
             || name.ends_with(".csv.gz")
+            || is_nfcapd_name(name)
         {
             out.push((p.clone(), hive_partitions(root, &p)));
         }
     }
     Ok(())
+}
+
+/// nfcapd's names for finished files: `nfcapd.YYYYMMDDhhmm` (or with seconds). Files still being
+/// written (`nfcapd.current.*`) are left out.
+fn is_nfcapd_name(name: &str) -> bool {
+    name.strip_prefix("nfcapd.")
+        .is_some_and(|t| (t.len() == 12 || t.len() == 14) && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The `key=value` folder names between `root` and `file`.
@@ -395,6 +414,17 @@ fn inspect(path: PathBuf, partitions: Vec<(String, String)>) -> Result<InputFile
             format: FlowFormat::Parquet,
             gzip: false,
             partitions,
+        });
+    }
+    if n == 4 && crate::nfcapd::is_nfdump_magic(&magic) {
+        // Reading the header rejects other layouts (nfdump 1.6) with a typed error here.
+        crate::nfcapd::NfcapdReader::open(&path)?;
+        return Ok(InputFile {
+            path,
+            format: FlowFormat::Nfcapd,
+            gzip: false,
+            partitions,
+            file_schema: nfdump_flow_schema(),
         });
     }
     let gzip = n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
@@ -460,5 +490,13 @@ mod tests {
             ]
         );
         assert!(hive_partitions(Path::new("/a"), Path::new("/a/b/c.csv")).is_empty());
+    }
+
+    #[test]
+    fn nfcapd_file_names() {
+        assert!(is_nfcapd_name("nfcapd.202611250935"));
+        assert!(is_nfcapd_name("nfcapd.20261125093512"));
+        assert!(!is_nfcapd_name("nfcapd.current.1234"));
+        assert!(!is_nfcapd_name("nfcapd.2026"));
     }
 }

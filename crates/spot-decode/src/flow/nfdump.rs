@@ -71,7 +71,7 @@ pub(crate) fn schema_for(path: &Path, names: &[&str]) -> Result<SchemaRef> {
     Ok(Arc::new(Schema::new(fields)))
 }
 
-fn extras<'a>(names: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn extras<'a>(names: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
     names
         .iter()
         .copied()

@@ -1,0 +1,69 @@
+//! Decodes proxy logs (Blue Coat ELFF, Squid, Zeek http.log; plain or gzip) and prints what was
+//! read; with `--out FILE.parquet|FILE.csv` also writes the records.
+//!
+//! ```text
+//! cargo run --release --example proxy_decode -- [--format elff|squid|zeek] [--strict] [--out FILE] LOG...
+//! ```
+
+use std::time::Instant;
+
+use spot_decode::proxy::{ProxyFormat, ProxyReader};
+use spot_decode::{BatchWriter, proxy_schema};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut format: Option<ProxyFormat> = None;
+    let mut out = None;
+    let mut strict = false;
+    let mut inputs = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--format" => format = Some(args.next().ok_or("--format needs a value")?.parse()?),
+            "--out" => out = Some(args.next().ok_or("--out needs a value")?),
+            "--strict" => strict = true,
+            _ => inputs.push(a),
+        }
+    }
+    if inputs.is_empty() {
+        return Err(
+            "usage: proxy_decode [--format elff|squid|zeek] [--strict] [--out FILE] LOG...".into(),
+        );
+    }
+    let start = Instant::now();
+    let reader = match format {
+        Some(f) => ProxyReader::open_as(&inputs, f)?,
+        None => ProxyReader::open(&inputs)?,
+    }
+    .with_strict(strict);
+    let bytes = reader.total_bytes();
+    let mut writer = match &out {
+        Some(p) => Some(BatchWriter::create(p, &proxy_schema())?),
+        None => None,
+    };
+    let mut batches = reader.batches();
+    let mut rows = 0usize;
+    for b in &mut batches {
+        let b = b?;
+        rows += b.num_rows();
+        if let Some(w) = writer.as_mut() {
+            w.write(&b)?;
+        }
+    }
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let stats = batches.stats();
+    println!(
+        "{rows} records, {} lines, {} directives, {} skipped {:?} in {secs:.3} s ({:.1} MB/s)",
+        stats.lines,
+        stats.directives,
+        stats.skipped_total(),
+        stats.skipped,
+        bytes as f64 / 1e6 / secs
+    );
+    for e in stats.errors.iter().take(5) {
+        eprintln!("{}:{}: {}", e.path.display(), e.line, e.error);
+    }
+    Ok(())
+}

@@ -1,0 +1,711 @@
+//! Proxy logs: Blue Coat W3C ELFF, Squid access logs and Zeek `http.log`, read into the
+//! [proxy schema](crate::proxy_schema).
+//!
+//! [`ProxyReader`] finds the input files, detects each one's format from its first lines
+//! ([`detect_format`]; [`ProxyReader::with_format`] forces one), and streams them as record
+//! batches. Plain or gzip-compressed files are read alike.
+//!
+//! A line that cannot be read (wrong field count, unbalanced quote, a byte count that is not a
+//! number, invalid UTF-8, a line longer than [`ProxyReader::with_max_line_len`]) is skipped and
+//! counted by reason in [`ReadStats`], which keeps the first errors with their file and line;
+//! in [strict](ProxyReader::with_strict) mode the first such line ends the read with
+//! [`DecodeError::BadLine`].
+//!
+//! The per-format line parsers ([`ElffParser`], [`SquidParser`], [`ZeekParser`]) implement
+//! [`LineParser`] and can be used on their own.
+
+mod elff;
+mod record;
+mod squid;
+mod zeek;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::error::{DecodeError, Result};
+use crate::flow::open_text;
+use crate::schema::proxy_schema;
+
+pub use elff::{ElffMeta, ElffParser, SPOT_POSITIONAL_FIELDS, column_for_field};
+pub use record::{Col, N_COLS, ProxyRecord};
+pub use squid::{SquidParser, UrlParts, split_url};
+pub use zeek::{HTTP_FIELDS, ZeekParser};
+
+/// Default number of rows per batch.
+pub const DEFAULT_BATCH_SIZE: usize = 64 * 1024;
+/// Default longest line accepted, in bytes.
+pub const DEFAULT_MAX_LINE_LEN: usize = 64 * 1024;
+/// How many line errors [`ReadStats`] keeps (all are counted).
+pub const MAX_KEPT_ERRORS: usize = 100;
+
+/// A proxy log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProxyFormat {
+    /// W3C Extended Log File Format as Blue Coat writes it (with or without `#Fields:`).
+    Elff,
+    /// Squid `access.log`: native `squid` format, `common` or `combined`.
+    Squid,
+    /// Zeek `http.log`, TSV or JSON lines.
+    Zeek,
+}
+
+impl ProxyFormat {
+    /// The format's name as [`FromStr`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProxyFormat::Elff => "elff",
+            ProxyFormat::Squid => "squid",
+            ProxyFormat::Zeek => "zeek",
+        }
+    }
+
+    /// A fresh line parser for this format.
+    pub fn parser(self) -> Box<dyn LineParser> {
+        match self {
+            ProxyFormat::Elff => Box::new(ElffParser::new()),
+            ProxyFormat::Squid => Box::new(SquidParser::new()),
+            ProxyFormat::Zeek => Box::new(ZeekParser::new()),
+        }
+    }
+}
+
+impl std::fmt::Display for ProxyFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ProxyFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "elff" | "bluecoat" | "w3c" => Ok(ProxyFormat::Elff),
+            "squid" => Ok(ProxyFormat::Squid),
+            "zeek" | "bro" => Ok(ProxyFormat::Zeek),
+            other => Err(format!(
+                "unknown proxy log format {other:?} (expected elff, squid or zeek)"
+            )),
+        }
+    }
+}
+
+/// Why one line of a proxy log could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// The line is not valid UTF-8.
+    #[error("invalid UTF-8 at byte {offset} of the line")]
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The line is longer than the reader accepts.
+    #[error("line of {len} bytes is longer than the limit of {max} bytes")]
+    TooLong {
+        /// Length of the line.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A quoted field has no closing quote.
+    #[error("field {field}: opening quote without a closing quote")]
+    UnbalancedQuote {
+        /// 1-based field number.
+        field: usize,
+    },
+    /// A closing quote is followed by more text in the same field.
+    #[error("field {field}: text after the closing quote")]
+    TextAfterQuote {
+        /// 1-based field number.
+        field: usize,
+    },
+    /// The line has a different number of fields than its layout.
+    #[error("expected {expected} fields, found {found}")]
+    FieldCount {
+        /// Fields of the layout.
+        expected: usize,
+        /// Fields on the line.
+        found: usize,
+    },
+    /// A value does not have its column's type.
+    #[error("column `{column}`: expected {expected}, found {value:?}")]
+    InvalidValue {
+        /// The column (or log field) name.
+        column: &'static str,
+        /// What was expected.
+        expected: &'static str,
+        /// The value found (cut to a readable length).
+        value: String,
+    },
+    /// A JSON line could not be read.
+    #[error("invalid JSON: {message}")]
+    Json {
+        /// serde_json's message.
+        message: String,
+    },
+    /// A Zeek log other than `http.log`.
+    #[error("Zeek `{path}` log: only http logs hold proxy records")]
+    UnsupportedZeekLog {
+        /// The log's `#path`.
+        path: String,
+    },
+    /// Any other shape problem.
+    #[error("{message}")]
+    Malformed {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl LineError {
+    /// A short snake_case name of the error's kind, for counts.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LineError::InvalidUtf8 { .. } => "invalid_utf8",
+            LineError::TooLong { .. } => "too_long",
+            LineError::UnbalancedQuote { .. } => "unbalanced_quote",
+            LineError::TextAfterQuote { .. } => "text_after_quote",
+            LineError::FieldCount { .. } => "field_count",
+            LineError::InvalidValue { .. } => "invalid_value",
+            LineError::Json { .. } => "invalid_json",
+            LineError::UnsupportedZeekLog { .. } => "unsupported_zeek_log",
+            LineError::Malformed { .. } => "malformed",
+        }
+    }
+}
+
+/// Parses the lines of one log, in order (directives change the parser's state).
+pub trait LineParser: Send {
+    /// One line without its line end: `Ok(None)` for a directive, comment or blank line.
+    fn parse_line<'a>(
+        &mut self,
+        line: &'a str,
+    ) -> std::result::Result<Option<ProxyRecord<'a>>, LineError>;
+}
+
+/// One line that was skipped, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line number.
+    pub line: u64,
+    /// What was wrong.
+    pub error: LineError,
+}
+
+/// What a read saw: lines, records, and the lines it skipped by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Files opened.
+    pub files: u64,
+    /// Lines read (all kinds).
+    pub lines: u64,
+    /// Records produced.
+    pub records: u64,
+    /// Directive, comment and blank lines.
+    pub directives: u64,
+    /// Lines skipped, by [`LineError::kind`].
+    pub skipped: BTreeMap<&'static str, u64>,
+    /// The first [`MAX_KEPT_ERRORS`] skipped lines.
+    pub errors: Vec<BadLine>,
+}
+
+impl ReadStats {
+    /// Lines skipped in total.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+}
+
+/// Guesses the format of a log from its first bytes (`None` if nothing matches).
+pub fn detect_format(sample: &[u8]) -> Option<ProxyFormat> {
+    let text = String::from_utf8_lossy(sample);
+    for line in text.lines().map(|l| l.trim_end_matches('\r')) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with("#separator")
+            || line.starts_with("#fields\t")
+            || line.starts_with("#path")
+            || line.starts_with("#set_separator")
+            || line.trim_start().starts_with('{')
+        {
+            return Some(ProxyFormat::Zeek);
+        }
+        if let Some(directive) = line.strip_prefix('#') {
+            let name = directive
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "software" | "version" | "fields" | "date" | "start-date" | "end-date" | "remark"
+            ) {
+                return Some(ProxyFormat::Elff);
+            }
+            continue;
+        }
+        let first = line.split_ascii_whitespace().next().unwrap_or("");
+        let b = first.as_bytes();
+        if b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        {
+            return Some(ProxyFormat::Elff);
+        }
+        if squid::is_epoch(first) {
+            let tab_fields = line.split('\t').count();
+            return Some(if tab_fields >= 10 {
+                ProxyFormat::Zeek
+            } else {
+                ProxyFormat::Squid
+            });
+        }
+        if line.contains(" [") && line.contains("] \"") {
+            return Some(ProxyFormat::Squid);
+        }
+        return None;
+    }
+    None
+}
+
+#[derive(Debug, Clone)]
+struct InputFile {
+    path: PathBuf,
+    format: ProxyFormat,
+    gzip: bool,
+}
+
+/// Streams proxy records from log files and folders as Arrow batches of the
+/// [proxy schema](crate::proxy_schema).
+///
+/// ```no_run
+/// use spot_decode::proxy::{ProxyFormat, ProxyReader};
+/// let reader = ProxyReader::open(&["access.log.gz"])?
+///     .with_format(ProxyFormat::Squid)
+///     .with_batch_size(8192);
+/// let mut batches = reader.batches();
+/// for batch in &mut batches {
+///     println!("{} requests", batch?.num_rows());
+/// }
+/// println!("{} bad lines", batches.stats().skipped_total());
+/// # Ok::<(), spot_decode::DecodeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProxyReader {
+    files: Vec<InputFile>,
+    batch_size: usize,
+    strict: bool,
+    max_line_len: usize,
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| DecodeError::io(dir, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|e| DecodeError::io(dir, e)))
+        .collect::<Result<_>>()?;
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Reads up to `n` bytes from the start of a file (decompressed when gzip).
+fn sample(path: &Path, n: usize) -> Result<(Vec<u8>, bool)> {
+    let mut magic = [0u8; 2];
+    let got = {
+        let mut f = File::open(path).map_err(|e| DecodeError::io(path, e))?;
+        let mut got = 0;
+        while got < 2 {
+            match f.read(&mut magic[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) => return Err(DecodeError::io(path, e)),
+            }
+        }
+        got
+    };
+    let gzip = got == 2 && magic == [0x1f, 0x8b];
+    let mut buf = Vec::with_capacity(n);
+    open_text(path, gzip)?
+        .take(n as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| DecodeError::io(path, e))?;
+    Ok((buf, gzip))
+}
+
+impl ProxyReader {
+    /// Finds the log files under `paths` (files, or every non-hidden file in folders, searched
+    /// recursively) and detects each one's format. A file whose format cannot be told is an
+    /// error; name the format with [`with_format`](Self::with_format) after opening instead... or
+    /// use [`open_as`](Self::open_as).
+    pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<Self> {
+        Self::open_impl(paths, None)
+    }
+
+    /// Like [`open`](Self::open), reading every file as `format`.
+    pub fn open_as<P: AsRef<Path>>(paths: &[P], format: ProxyFormat) -> Result<Self> {
+        Self::open_impl(paths, Some(format))
+    }
+
+    fn open_impl<P: AsRef<Path>>(paths: &[P], format: Option<ProxyFormat>) -> Result<Self> {
+        let mut found = Vec::new();
+        for p in paths {
+            let p = p.as_ref();
+            let meta = std::fs::metadata(p).map_err(|e| DecodeError::io(p, e))?;
+            if meta.is_dir() {
+                walk(p, &mut found)?;
+            } else {
+                found.push(p.to_path_buf());
+            }
+        }
+        if found.is_empty() {
+            return Err(DecodeError::NoInput {
+                paths: paths.iter().map(|p| p.as_ref().to_path_buf()).collect(),
+            });
+        }
+        let mut files = Vec::with_capacity(found.len());
+        for path in found {
+            let (head, gzip) = sample(&path, 16 * 1024)?;
+            let format = match format.or_else(|| detect_format(&head)) {
+                Some(f) => f,
+                None if head.iter().all(|b| b.is_ascii_whitespace()) => ProxyFormat::Elff,
+                None => {
+                    return Err(DecodeError::Malformed {
+                        path,
+                        line: 1,
+                        message: "not a proxy log this reader knows (W3C ELFF / Blue Coat, \
+                                  Squid, Zeek http.log); name the format to force one"
+                            .into(),
+                    });
+                }
+            };
+            files.push(InputFile { path, format, gzip });
+        }
+        Ok(ProxyReader {
+            files,
+            batch_size: DEFAULT_BATCH_SIZE,
+            strict: false,
+            max_line_len: DEFAULT_MAX_LINE_LEN,
+        })
+    }
+
+    /// Reads every file as `format`, whatever was detected.
+    pub fn with_format(mut self, format: ProxyFormat) -> Self {
+        for f in &mut self.files {
+            f.format = format;
+        }
+        self
+    }
+
+    /// Rows per batch (default [`DEFAULT_BATCH_SIZE`]).
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Makes the first bad line an error that ends the read (default: skip and count).
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Longest line accepted, in bytes (default [`DEFAULT_MAX_LINE_LEN`]); longer lines are
+    /// bad lines, read past without holding them in memory.
+    pub fn with_max_line_len(mut self, max: usize) -> Self {
+        self.max_line_len = max.max(1);
+        self
+    }
+
+    /// The schema of every batch: [`proxy_schema`].
+    pub fn schema(&self) -> SchemaRef {
+        proxy_schema()
+    }
+
+    /// The input files, in reading order, with their format.
+    pub fn files(&self) -> impl Iterator<Item = (&Path, ProxyFormat)> {
+        self.files.iter().map(|f| (f.path.as_path(), f.format))
+    }
+
+    /// Total size in bytes of the input files (for progress reporting).
+    pub fn total_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Streams all files, in order, as batches.
+    pub fn batches(&self) -> ProxyBatches<'_> {
+        ProxyBatches {
+            reader: self,
+            next_file: 0,
+            current: None,
+            builder: record::ProxyBatchBuilder::new(self.batch_size.min(1 << 16)),
+            line: Vec::with_capacity(4096),
+            stats: ReadStats::default(),
+            done: false,
+        }
+    }
+}
+
+struct OpenFile {
+    path: PathBuf,
+    input: Box<dyn BufRead + Send>,
+    parser: Box<dyn LineParser>,
+    line_no: u64,
+}
+
+/// Iterator over the batches of a [`ProxyReader`]; see [`ProxyReader::batches`].
+pub struct ProxyBatches<'a> {
+    reader: &'a ProxyReader,
+    next_file: usize,
+    current: Option<OpenFile>,
+    builder: record::ProxyBatchBuilder,
+    line: Vec<u8>,
+    stats: ReadStats,
+    done: bool,
+}
+
+/// Reads one line into `buf` (without its `\n`), keeping at most `max + 1` bytes of it; returns
+/// the full length of the line, or `None` at the end of the input.
+fn read_line_bounded(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
+    buf.clear();
+    let mut total = 0usize;
+    let mut any = false;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(any.then_some(total));
+        }
+        any = true;
+        let (take, found) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i, true),
+            None => (avail.len(), false),
+        };
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&avail[..take.min(room)]);
+        total += take;
+        r.consume(take + usize::from(found));
+        if found {
+            return Ok(Some(total));
+        }
+    }
+}
+
+impl ProxyBatches<'_> {
+    /// What the read has seen so far (complete once the iterator is exhausted).
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    fn skip(&mut self, path: &Path, line: u64, error: LineError) -> Option<DecodeError> {
+        if self.reader.strict {
+            return Some(DecodeError::BadLine {
+                path: path.to_path_buf(),
+                line,
+                error,
+            });
+        }
+        *self.stats.skipped.entry(error.kind()).or_default() += 1;
+        if self.stats.errors.len() < MAX_KEPT_ERRORS {
+            self.stats.errors.push(BadLine {
+                path: path.to_path_buf(),
+                line,
+                error,
+            });
+        }
+        None
+    }
+
+    /// Reads lines of the current file into the builder until the batch is full or the file ends.
+    /// Returns `Ok(true)` if the file ended.
+    fn fill_from_current(&mut self) -> Result<bool> {
+        let max = self.reader.max_line_len;
+        let Some(mut file) = self.current.take() else {
+            return Ok(true);
+        };
+        while self.builder.len() < self.reader.batch_size {
+            let len = match read_line_bounded(file.input.as_mut(), &mut self.line, max) {
+                Ok(Some(len)) => len,
+                Ok(None) => return Ok(true),
+                Err(e) => return Err(DecodeError::io(&file.path, e)),
+            };
+            file.line_no += 1;
+            self.stats.lines += 1;
+            let line_no = file.line_no;
+            if len > max {
+                if let Some(e) = self.skip(&file.path, line_no, LineError::TooLong { len, max }) {
+                    return Err(e);
+                }
+                continue;
+            }
+            let mut bytes = self.line.as_slice();
+            if bytes.last() == Some(&b'\r') {
+                bytes = &bytes[..bytes.len() - 1];
+            }
+            if line_no == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+                bytes = &bytes[3..];
+            }
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let err = LineError::InvalidUtf8 {
+                        offset: e.valid_up_to(),
+                    };
+                    if let Some(e) = self.skip(&file.path, line_no, err) {
+                        return Err(e);
+                    }
+                    continue;
+                }
+            };
+            match file.parser.parse_line(text) {
+                Ok(Some(rec)) => {
+                    self.builder.append(&rec);
+                    self.stats.records += 1;
+                }
+                Ok(None) => self.stats.directives += 1,
+                Err(err) => {
+                    if let Some(e) = self.skip(&file.path, line_no, err) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        self.current = Some(file);
+        Ok(false)
+    }
+
+    fn flush(&mut self) -> Option<Result<RecordBatch>> {
+        if self.builder.len() == 0 {
+            return None;
+        }
+        let path = self
+            .current
+            .as_ref()
+            .map(|f| f.path.clone())
+            .unwrap_or_default();
+        Some(
+            self.builder
+                .finish()
+                .map_err(|e| DecodeError::arrow(path, e)),
+        )
+    }
+}
+
+impl Iterator for ProxyBatches<'_> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            if self.current.is_none() {
+                let Some(file) = self.reader.files.get(self.next_file) else {
+                    self.done = true;
+                    return self.flush();
+                };
+                self.next_file += 1;
+                match open_text(&file.path, file.gzip) {
+                    Ok(input) => {
+                        self.stats.files += 1;
+                        self.current = Some(OpenFile {
+                            path: file.path.clone(),
+                            input,
+                            parser: file.format.parser(),
+                            line_no: 0,
+                        });
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            match self.fill_from_current() {
+                Ok(_) if self.builder.len() >= self.reader.batch_size => return self.flush(),
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats() {
+        assert_eq!(detect_format(b"#Software: SGOS\n"), Some(ProxyFormat::Elff));
+        assert_eq!(
+            detect_format(b"\r\n2026-11-25 09:40:06 1 127.0.0.1 -"),
+            Some(ProxyFormat::Elff)
+        );
+        assert_eq!(
+            detect_format(b"1795599606.781      1 127.0.0.1 TCP_MISS/200 246 POST http://a/ - HIER_NONE/- -\n"),
+            Some(ProxyFormat::Squid)
+        );
+        assert_eq!(
+            detect_format(
+                b"10.0.0.1 - - [25/Nov/2026:09:40:06 +0000] \"GET http://a/ HTTP/1.1\" 200 1"
+            ),
+            Some(ProxyFormat::Squid)
+        );
+        assert_eq!(
+            detect_format(b"#separator \\x09\n"),
+            Some(ProxyFormat::Zeek)
+        );
+        assert_eq!(detect_format(b"{\"ts\":1}\n"), Some(ProxyFormat::Zeek));
+        assert_eq!(detect_format(b"hello world\n"), None);
+        assert_eq!("Zeek".parse::<ProxyFormat>(), Ok(ProxyFormat::Zeek));
+        assert!("csv".parse::<ProxyFormat>().is_err());
+    }
+
+    #[test]
+    fn bounded_lines() {
+        let data = b"short\nthis line is long\r\nend";
+        let mut r: &[u8] = data;
+        let mut buf = Vec::new();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 8).unwrap(), Some(5));
+        assert_eq!(buf, b"short");
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 8).unwrap(), Some(18));
+        assert_eq!(buf.len(), 9);
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 8).unwrap(), Some(3));
+        assert_eq!(buf, b"end");
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 8).unwrap(), None);
+    }
+}

@@ -1,0 +1,332 @@
+//! The three proxy logs Squid wrote for the same 300 requests (native format, Blue Coat field
+//! order without and with ELFF directives) must decode to the same requests; Zeek TSV and JSON
+//! renderings of the same requests must agree too.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::compute::concat_batches;
+use arrow::datatypes::{Int32Type, Int64Type};
+use spot_decode::proxy::{LineError, ProxyFormat, ProxyReader};
+use spot_decode::{DecodeError, proxy_schema};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/proxy")
+        .join(name)
+}
+
+/// All batches of `paths` as one, and the read's stats.
+fn read(reader: &ProxyReader) -> (RecordBatch, spot_decode::proxy::ReadStats) {
+    let mut it = reader.batches();
+    let batches: Vec<RecordBatch> = (&mut it).collect::<Result<_, _>>().unwrap();
+    let stats = it.stats().clone();
+    (concat_batches(&proxy_schema(), &batches).unwrap(), stats)
+}
+
+fn read_path(p: &Path) -> RecordBatch {
+    let (b, stats) = read(&ProxyReader::open(&[p]).unwrap().with_batch_size(64));
+    assert_eq!(stats.skipped_total(), 0, "{:?}", stats.errors);
+    b
+}
+
+fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
+    b.column_by_name(col)
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i64>> {
+    b.column_by_name(col)
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn formats_are_detected() {
+    let r = ProxyReader::open(&[
+        data("squid-access.log"),
+        data("bluecoat-style.log"),
+        data("bluecoat-elff.log"),
+        data("zeek-http.log"),
+        data("zeek-http.json"),
+    ])
+    .unwrap();
+    let formats: Vec<ProxyFormat> = r.files().map(|(_, f)| f).collect();
+    assert_eq!(
+        formats,
+        [
+            ProxyFormat::Squid,
+            ProxyFormat::Elff,
+            ProxyFormat::Elff,
+            ProxyFormat::Zeek,
+            ProxyFormat::Zeek
+        ]
+    );
+}
+
+#[test]
+fn squid_and_bluecoat_logs_agree_request_by_request() {
+    let squid = read_path(&data("squid-access.log"));
+    let elff = read_path(&data("bluecoat-style.log"));
+    assert_eq!(squid.num_rows(), 300);
+    assert_eq!(elff.num_rows(), 300);
+    for col in [
+        "clientip",
+        "reqmethod",
+        "host",
+        "respcode",
+        "p_date",
+        "p_time",
+        "uriport",
+        "urischeme",
+        "serverip",
+        "resconttype",
+    ] {
+        assert_eq!(strings(&squid, col), strings(&elff, col), "column {col}");
+    }
+    assert_eq!(ints(&squid, "scbytes"), ints(&elff, "scbytes"));
+    // Squid's native log strips query strings (`strip_query_terms`), its Blue Coat-order log
+    // writes them inside `cs-uri-path`: the paths agree up to the `?`.
+    let cut = |v: Vec<Option<String>>| -> Vec<Option<String>> {
+        v.into_iter()
+            .map(|p| p.map(|p| p.split('?').next().unwrap_or("").to_string()))
+            .collect()
+    };
+    assert_eq!(
+        cut(strings(&squid, "uripath")),
+        cut(strings(&elff, "uripath"))
+    );
+    // Byte counts and durations are real values, not all null.
+    assert!(ints(&elff, "csbytes").iter().all(|v| v.is_some()));
+    let dur = elff
+        .column_by_name("duration")
+        .unwrap()
+        .as_primitive::<Int32Type>();
+    let sdur = squid
+        .column_by_name("duration")
+        .unwrap()
+        .as_primitive::<Int32Type>();
+    assert_eq!(dur, sdur);
+    // Spot's fulluri rule on the ELFF log: host, path if longer than 1, query if longer than 1.
+    let full = strings(&elff, "fulluri");
+    let paths = strings(&elff, "uripath");
+    for (f, p) in full.iter().zip(&paths) {
+        let p = p.as_deref().unwrap_or("");
+        let expect = if p.len() > 1 {
+            format!("127.0.0.1{p}")
+        } else {
+            "127.0.0.1".to_string()
+        };
+        assert_eq!(f.as_deref(), Some(expect.as_str()));
+    }
+    let methods = strings(&elff, "reqmethod");
+    for m in ["GET", "POST", "HEAD"] {
+        assert!(methods.iter().any(|v| v.as_deref() == Some(m)), "{m}");
+    }
+    assert!(
+        strings(&elff, "respcode")
+            .iter()
+            .any(|v| v.as_deref() == Some("404"))
+    );
+    assert_eq!(
+        strings(&elff, "useragent")
+            .iter()
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        6
+    );
+}
+
+#[test]
+fn elff_with_and_without_directives_is_identical() {
+    let plain = read_path(&data("bluecoat-style.log"));
+    let (directed, stats) = read(&ProxyReader::open(&[data("bluecoat-elff.log")]).unwrap());
+    assert_eq!(plain, directed);
+    assert_eq!(stats.directives, 6);
+    assert_eq!(stats.records, 300);
+}
+
+#[test]
+fn fields_directive_may_reorder_columns_mid_file() {
+    let text = std::fs::read_to_string(data("bluecoat-elff.log")).unwrap();
+    let mut out = String::new();
+    let mut fields: Vec<String> = Vec::new();
+    let mut n = 0;
+    for line in text.lines() {
+        if let Some(f) = line.strip_prefix("#Fields: ") {
+            fields = f.split(' ').map(str::to_string).collect();
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if line.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        n += 1;
+        if n == 150 {
+            // From here on the fields come in reverse order.
+            let rev: Vec<String> = fields.iter().rev().cloned().collect();
+            out.push_str(&format!("#Fields: {}\n", rev.join(" ")));
+        }
+        if n >= 150 {
+            let mut v = Vec::new();
+            let mut rest = line;
+            while !rest.is_empty() {
+                rest = rest.trim_start();
+                if rest.starts_with('"') {
+                    let end = rest[1..].find('"').unwrap() + 2;
+                    v.push(&rest[..end]);
+                    rest = &rest[end..];
+                } else {
+                    let end = rest.find(' ').unwrap_or(rest.len());
+                    v.push(&rest[..end]);
+                    rest = &rest[end..];
+                }
+            }
+            assert_eq!(v.len(), 27);
+            v.reverse();
+            out.push_str(&v.join("\t"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("reordered.log");
+    std::fs::write(&p, out).unwrap();
+    assert_eq!(read_path(&p), read_path(&data("bluecoat-style.log")));
+}
+
+#[test]
+fn gzip_and_crlf_read_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("bluecoat-elff.log")).unwrap();
+    let crlf = dir.path().join("crlf.log");
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).unwrap();
+    let gz = dir.path().join("elff.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let want = read_path(&data("bluecoat-style.log"));
+    assert_eq!(read_path(&crlf), want);
+    assert_eq!(read_path(&gz), want);
+}
+
+#[test]
+fn zeek_tsv_and_json_agree() {
+    let tsv = read_path(&data("zeek-http.log"));
+    let json = read_path(&data("zeek-http.json"));
+    assert_eq!(tsv.num_rows(), 5);
+    assert_eq!(tsv, json);
+    assert_eq!(
+        strings(&tsv, "fulluri"),
+        [
+            Some("www.example.com".to_string()),
+            Some("www.example.com/search?q=a\tb&lang=en".to_string()),
+            Some("upload.example.org/api/v1/upload".to_string()),
+            None,
+            Some("cdn.example.net/static/app.js".to_string()),
+        ]
+    );
+    assert_eq!(
+        strings(&tsv, "resconttype")[1].as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(ints(&tsv, "csbytes")[2], Some(48213));
+    assert_eq!(strings(&tsv, "username")[2].as_deref(), Some("alice"));
+}
+
+#[test]
+fn bad_lines_are_counted_with_their_line_numbers_or_fatal_when_strict() {
+    let text = std::fs::read_to_string(data("bluecoat-elff.log")).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
+    // Line numbers are 1-based; the directives take lines 1-6.
+    lines[9] = b"2026-11-25 09:40:06 1 127.0.0.1 \"unbalanced".to_vec();
+    lines[19] = b"2026-11-25 09:40:06 1 127.0.0.1".to_vec();
+    lines[29] = {
+        let mut l = lines[29].clone();
+        l[25] = 0xff;
+        l
+    };
+    lines[39] = format!("2026-11-25 {}", "x".repeat(100_000)).into_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.log");
+    std::fs::write(&p, lines.join(&b'\n')).unwrap();
+
+    let (b, stats) = read(&ProxyReader::open(&[&p]).unwrap());
+    assert_eq!(b.num_rows(), 296);
+    assert_eq!(stats.skipped_total(), 4);
+    let found: Vec<(u64, &str)> = stats
+        .errors
+        .iter()
+        .map(|e| (e.line, e.error.kind()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (10, "unbalanced_quote"),
+            (20, "field_count"),
+            (30, "invalid_utf8"),
+            (40, "too_long")
+        ]
+    );
+    assert!(matches!(
+        stats.errors[1].error,
+        LineError::FieldCount {
+            expected: 27,
+            found: 4
+        }
+    ));
+
+    let strict = ProxyReader::open(&[&p]).unwrap().with_strict(true);
+    let err = strict.batches().find_map(Result::err).unwrap();
+    match &err {
+        DecodeError::BadLine { path, line, error } => {
+            assert_eq!(path, &p);
+            assert_eq!(*line, 10);
+            assert!(matches!(error, LineError::UnbalancedQuote { .. }));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("bad.log:10: field 5: opening quote"),
+        "{err}"
+    );
+}
+
+#[test]
+fn forced_format_and_unknown_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("what.txt");
+    std::fs::write(&p, "hello world\n").unwrap();
+    assert!(matches!(
+        ProxyReader::open(&[&p]),
+        Err(DecodeError::Malformed { line: 1, .. })
+    ));
+    let r = ProxyReader::open_as(&[&p], ProxyFormat::Squid).unwrap();
+    let (b, stats) = read(&r);
+    assert_eq!(b.num_rows(), 0);
+    assert_eq!(stats.skipped_total(), 1);
+    // Forcing a format re-labels every file.
+    let r = ProxyReader::open(&[data("bluecoat-style.log")])
+        .unwrap()
+        .with_format(ProxyFormat::Zeek);
+    assert!(r.files().all(|(_, f)| f == ProxyFormat::Zeek));
+    let (b, stats) = read(&r);
+    assert_eq!(b.num_rows(), 0);
+    assert_eq!(stats.skipped_total(), 300);
+}
