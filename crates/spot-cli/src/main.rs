@@ -1,7 +1,10 @@
 //! The `spot` command line: a thin shell over the spot crates.
 
+mod collect;
+mod decode;
 mod demo;
 mod dns;
+mod eval;
 mod flow;
 mod progress;
 
@@ -28,18 +31,17 @@ enum Command {
     Ml(MlCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
+    /// Ranking quality of a results file against labels (best rank per attack, recall, average
+    /// precision).
+    Eval(eval::EvalArgs),
     /// Write a synthetic day of labeled records (for tests, benchmarks, evaluation).
     #[command(subcommand)]
     Generate(GenerateCommand),
-    /// Decode raw telemetry into Spot's tables (CSV, Parquet, Hive folders).
+    /// Convert telemetry to Spot's tables (CSV, Parquet or Hive folders).
     #[command(subcommand)]
-    Decode(DecodeCommand),
-}
-
-#[derive(Subcommand)]
-enum DecodeCommand {
-    /// DNS from packet captures (pcap, pcapng, gzip): Spot's `dns` columns plus extras.
-    Dns(dns::DecodeDnsArgs),
+    Decode(decode::DecodeCommand),
+    /// Collect NetFlow v5/v9/IPFIX over UDP into Hive-partitioned Parquet.
+    Collect(collect::CollectArgs),
 }
 
 #[derive(Subcommand)]
@@ -70,9 +72,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
         Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
-        Command::Decode(DecodeCommand::Dns(args)) => dns::decode(&args),
+        Command::Decode(cmd) => decode::run(cmd),
+        Command::Collect(args) => collect::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,6 +18,11 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// Whether Ctrl-C (or SIGTERM) was received.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// indicatif bars for the analysis stages.
 pub struct Bars {
     bar: Option<ProgressBar>,

@@ -606,3 +606,42 @@ fn combined_mode_puts_every_attack_kind_near_the_top_with_reasons() {
         );
     }
 }
+
+#[test]
+fn eval_reports_best_ranks_and_average_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = day(dir.path(), 20, 6);
+    let out = dir.path().join("ranked.csv");
+    ok(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input),
+        "--out",
+        p(&out),
+        "--max-results",
+        "2000",
+    ]);
+    let res = spot(&["eval", "--labels", p(&input), p(&out)]);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        text.contains("attack kinds in the top 1%: 4 of 4"),
+        "{text}"
+    );
+    assert!(
+        text.contains("exfiltration") && text.contains("best rank"),
+        "{text}"
+    );
+    let ap: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("average precision "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(ap > 0.5, "{text}");
+}

@@ -1,9 +1,11 @@
 //! # spot-decode
 //!
 //! Readers and writers for network telemetry, yielding Arrow [`RecordBatch`]es with Apache Spot's
-//! column names: flows (Spot CSV, `nfdump -o csv`, Parquet and Hive-partitioned folders), DNS
-//! from packet captures ([`capture`]: pcap / pcapng / gzip; [`dns`]: the message parser and
-//! [`DnsReader`]), with the canonical schemas of flow, DNS and proxy events.
+//! column names: flows (Spot CSV, `nfdump -o csv`, nfdump's binary nfcapd files read natively
+//! ([`nfcapd`]), NetFlow v5/v9/IPFIX datagrams ([`netflow`], with a UDP collector), Parquet and
+//! Hive-partitioned folders), DNS from packet captures ([`capture`]: pcap / pcapng / gzip;
+//! [`dns`]: the message parser and [`DnsReader`]), with the canonical schemas of flow, DNS and
+//! proxy events.
 //!
 //! Every reader streams: memory is bounded by the batch size, not the input size. Errors are
 //! typed ([`DecodeError`]) and name the file and line.

@@ -164,3 +164,20 @@ fn ipfix_datagrams_equal_nfcapd_but_for_its_swapped_sysuptime_times() {
     assert!(s.options_records > 0);
     assert_eq!(s.exporters[&1].sequence_failures, 0);
 }
+
+#[test]
+fn capture_flows_reads_the_pcaps_with_the_capture_reader() {
+    for (pcap, csv) in [
+        ("exports-v5.pcap", "nfcapd-export-v5.nfdump.csv.gz"),
+        ("exports-v9.pcap", "nfcapd-export-v9.nfdump.csv.gz"),
+    ] {
+        let mut flows = spot_decode::netflow::capture::CaptureFlows::open(data(pcap))
+            .unwrap()
+            .with_batch_size(500);
+        let batches: Vec<RecordBatch> = (&mut flows).map(|b| b.unwrap()).collect();
+        let ours = concat_batches(&spot_decode::flow::nfdump_flow_schema(), &batches).unwrap();
+        assert_same(&ours, &read_csv(csv), &["tr"], pcap);
+        assert_eq!(flows.stats().not_netflow, 0);
+        assert_eq!(ours, decode_pcap(pcap).0, "{pcap}");
+    }
+}

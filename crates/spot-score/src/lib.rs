@@ -24,6 +24,7 @@
 mod analysis;
 pub mod combined;
 pub mod detect;
+pub mod eval;
 mod score;
 mod topn;
 

@@ -221,6 +221,43 @@ pub struct FlowBatchBuilder {
     extra: Vec<StringBuilder>,
     rows: usize,
     text: String,
+    /// Flows of a block share their seconds: the last formatted time of each kind is reused.
+    first_time: TimeCache,
+    last_time: TimeCache,
+    received_time: TimeCache,
+}
+
+/// The civil time and 'YYYY-MM-DD HH:MM:SS' text of the last second asked for.
+struct TimeCache {
+    secs: Option<u64>,
+    time: CivilTime,
+    text: String,
+}
+
+impl TimeCache {
+    fn new() -> Self {
+        TimeCache {
+            secs: None,
+            time: civil(0),
+            text: String::with_capacity(19),
+        }
+    }
+
+    fn get(&mut self, secs: u64) -> CivilTime {
+        use std::fmt::Write;
+        if self.secs != Some(secs) {
+            let t = civil(secs.saturating_mul(1000));
+            self.text.clear();
+            let _ = write!(
+                self.text,
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            );
+            self.time = t;
+            self.secs = Some(secs);
+        }
+        self.time
+    }
 }
 
 impl Default for FlowBatchBuilder {
@@ -257,6 +294,9 @@ impl FlowBatchBuilder {
             extra: (0..extras).map(|_| StringBuilder::new()).collect(),
             rows: 0,
             text: String::with_capacity(64),
+            first_time: TimeCache::new(),
+            last_time: TimeCache::new(),
+            received_time: TimeCache::new(),
         }
     }
 
@@ -273,14 +313,8 @@ impl FlowBatchBuilder {
     /// Appends one flow.
     pub fn append(&mut self, r: &FlowRecord) {
         use std::fmt::Write;
-        let t = civil(r.msec_first);
-        self.text.clear();
-        let _ = write!(
-            self.text,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            t.year, t.month, t.day, t.hour, t.minute, t.second
-        );
-        self.treceived.append_value(&self.text);
+        let t = self.first_time.get(r.msec_first / 1000);
+        self.treceived.append_value(&self.first_time.text);
         self.unix.append_value(t.unix);
         for (b, v) in self
             .parts
@@ -320,88 +354,83 @@ impl FlowBatchBuilder {
             Which::Rip,
         );
 
+        // Extra columns, in nfdump's order; zero values (the common case) take a static text.
         let mut e = 0;
-        let mut put = |b: &mut Self, f: &dyn Fn(&mut String)| {
-            b.text.clear();
-            f(&mut b.text);
-            b.extra[e].append_value(&b.text);
-            e += 1;
-        };
-        let te = civil(r.msec_last);
-        put(self, &|s| {
-            let _ = write!(
-                s,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                te.year, te.month, te.day, te.hour, te.minute, te.second
-            );
-        });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.src_mask);
-        });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.dst_mask);
-        });
+        self.last_time.get(r.msec_last / 1000);
+        self.extra[e].append_value(&self.last_time.text);
+        e += 1;
+        self.put(&mut e, |s| write!(s, "{}", r.src_mask));
+        self.put(&mut e, |s| write!(s, "{}", r.dst_mask));
         let zero = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.next_hop.unwrap_or(zero));
+        self.put(&mut e, |s| {
+            write_ip(s, r.next_hop.unwrap_or(zero));
+            Ok(())
         });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.bgp_next_hop.unwrap_or(zero));
+        // nfdump 1.7.1's CSV prints the IP next hop again in place of an IPv6 BGP next hop
+        // (a bug); we print the BGP next hop.
+        self.put(&mut e, |s| {
+            write_ip(s, r.bgp_next_hop.unwrap_or(zero));
+            Ok(())
         });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.src_vlan);
-        });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.dst_vlan);
-        });
+        self.put(&mut e, |s| write!(s, "{}", r.src_vlan));
+        self.put(&mut e, |s| write!(s, "{}", r.dst_vlan));
         for mac in r.macs {
-            put(self, &|s| {
+            if mac == 0 {
+                self.put_str(&mut e, "00:00:00:00:00:00");
+            } else {
                 let b = mac.to_be_bytes();
-                let _ = write!(
-                    s,
-                    "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                    b[2], b[3], b[4], b[5], b[6], b[7]
-                );
-            });
+                self.put(&mut e, |s| {
+                    write!(
+                        s,
+                        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                        b[2], b[3], b[4], b[5], b[6], b[7]
+                    )
+                });
+            }
         }
         for label in r.mpls {
-            put(self, &|s| {
-                let _ = write!(s, "{}-{}-{}", label >> 4, (label & 0xF) >> 1, label & 1);
-            });
+            if label == 0 {
+                self.put_str(&mut e, "0-0-0");
+            } else {
+                self.put(&mut e, |s| {
+                    write!(s, "{}-{}-{}", label >> 4, (label & 0xF) >> 1, label & 1)
+                });
+            }
         }
         for usec in r.latency_usec {
-            // nfdump prints `%9.3f` milliseconds; the CSV reader trims the padding.
-            put(self, &|s| {
-                let _ = write!(s, "{:.3}", usec as f64 / 1000.0);
-            });
+            if usec == 0 {
+                self.put_str(&mut e, "0.000");
+            } else {
+                // nfdump prints `%9.3f` milliseconds; the CSV reader trims the padding.
+                self.put(&mut e, |s| write!(s, "{:.3}", usec as f64 / 1000.0));
+            }
         }
-        put(self, &|s| {
-            let _ = write!(s, "{}/{}", r.engine_type, r.engine_id);
-        });
-        put(self, &|s| {
-            let _ = write!(s, "{}", r.exporter_id);
-        });
-        let tr = civil(r.msec_received);
-        put(self, &|s| {
-            let _ = write!(
-                s,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-                tr.year,
-                tr.month,
-                tr.day,
-                tr.hour,
-                tr.minute,
-                tr.second,
-                r.msec_received % 1000
-            );
-        });
+        self.put(&mut e, |s| write!(s, "{}/{}", r.engine_type, r.engine_id));
+        self.put(&mut e, |s| write!(s, "{}", r.exporter_id));
+        self.received_time.get(r.msec_received / 1000);
+        self.text.clear();
+        self.text.push_str(&self.received_time.text);
+        let _ = write!(self.text, ".{:03}", r.msec_received % 1000);
+        self.extra[e].append_value(&self.text);
         self.rows += 1;
     }
 
-    fn push_ip(&mut self, ip: IpAddr, which: Which) {
-        use std::fmt::Write;
+    /// Appends the text `f` writes to extra column `*e`, then moves to the next column.
+    fn put(&mut self, e: &mut usize, f: impl FnOnce(&mut String) -> std::fmt::Result) {
         self.text.clear();
-        let _ = write!(self.text, "{ip}");
+        let _ = f(&mut self.text);
+        self.extra[*e].append_value(&self.text);
+        *e += 1;
+    }
+
+    fn put_str(&mut self, e: &mut usize, v: &str) {
+        self.extra[*e].append_value(v);
+        *e += 1;
+    }
+
+    fn push_ip(&mut self, ip: IpAddr, which: Which) {
+        self.text.clear();
+        write_ip(&mut self.text, ip);
         let b = match which {
             Which::Sip => &mut self.sip,
             Which::Dip => &mut self.dip,
@@ -455,6 +484,21 @@ impl FlowBatchBuilder {
         RecordBatch::try_new(nfdump_flow_schema(), cols)
             .unwrap_or_else(|_| RecordBatch::new_empty(nfdump_flow_schema()))
     }
+}
+
+/// An address as `inet_ntop` (and so nfdump) prints it. Rust's formatting agrees except for
+/// IPv4-compatible IPv6 addresses (`::a.b.c.d`), which glibc prints with a dotted quad.
+fn write_ip(out: &mut String, ip: IpAddr) {
+    use std::fmt::Write;
+    if let IpAddr::V6(v6) = ip {
+        let s = v6.segments();
+        if s[..6] == [0; 6] && s[6] != 0 {
+            let o = v6.octets();
+            let _ = write!(out, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+            return;
+        }
+    }
+    let _ = write!(out, "{ip}");
 }
 
 enum Which {
@@ -512,6 +556,15 @@ mod tests {
         assert_eq!(col("ismc"), "00:11:22:33:44:55");
         assert_eq!(col("cl"), "1.500");
         assert_eq!(col("rip"), "0.0.0.0");
+        let mut s = String::new();
+        write_ip(&mut s, "::102:304".parse().unwrap());
+        assert_eq!(s, "::1.2.3.4");
+        s.clear();
+        write_ip(&mut s, "::1".parse().unwrap());
+        assert_eq!(s, "::1");
+        s.clear();
+        write_ip(&mut s, "::ffff:10.0.0.1".parse().unwrap());
+        assert_eq!(s, "::ffff:10.0.0.1");
         assert!(b.is_empty());
     }
 }

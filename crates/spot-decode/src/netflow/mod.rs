@@ -22,6 +22,8 @@
 //! # Ok::<(), spot_decode::netflow::DatagramError>(())
 //! ```
 
+pub mod capture;
+pub mod collector;
 mod ipfix;
 mod sets;
 mod template;
