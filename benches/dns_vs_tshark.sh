@@ -20,28 +20,29 @@ if [ ! -s "$PCAP" ]; then
 fi
 BYTES=$(stat -c %s "$PCAP")
 
-timed() { # label, command...: prints "seconds peak_kb"
+timed() { # label, command...: prints "wall_s cpu_s peak_kb"
   local log="$OUT/$1.time"
   shift
-  /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null 2> "$OUT/stderr.log" || { cat "$OUT/stderr.log"; exit 1; }
-  cat "$log"
+  /usr/bin/time -f "%e %U %S %M" -o "$log" "$@" > /dev/null 2> "$OUT/stderr.log" || { cat "$OUT/stderr.log"; exit 1; }
+  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$log"
 }
 
 # Warm the page cache so both tools read from memory.
 cat "$PCAP" > /dev/null
 
-read -r NATIVE_S NATIVE_KB < <(timed native "$BIN/decode_dns" "$PCAP" --out "$OUT/dns.csv")
-read -r TSHARK_S TSHARK_KB < <(timed tshark tshark -n -r "$PCAP" -T fields \
+read -r NATIVE_S NATIVE_CPU NATIVE_KB < <(timed native "$BIN/decode_dns" "$PCAP" --out "$OUT/dns.csv")
+read -r TSHARK_S TSHARK_CPU TSHARK_KB < <(timed tshark tshark -n -r "$PCAP" -T fields \
   -E separator=, -E header=y -E quote=d \
   -e frame.time -e frame.time_epoch -e frame.len -e ip.src -e ip.dst -e dns.resp.name \
   -e dns.resp.type -e dns.resp.class -e dns.flags.rcode -e dns.a \
   -Y 'dns.flags.response == 1')
 
-python3 - "$BYTES" "$NATIVE_S" "$NATIVE_KB" "$TSHARK_S" "$TSHARK_KB" <<'EOF'
+python3 - "$BYTES" "$NATIVE_S" "$NATIVE_CPU" "$NATIVE_KB" "$TSHARK_S" "$TSHARK_CPU" "$TSHARK_KB" <<'EOF'
 import sys
-b, ns, nkb, ts, tkb = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-ns = max(ns, 0.01)
-print(f"| capture | bytes | spot decode (s) | MB/s | peak RSS | tshark (s) | tshark peak RSS | speed-up |")
-print(f"|---|---|---|---|---|---|---|---|")
-print(f"| generated DNS pcap | {b} | {ns:.2f} | {b/1e6/ns:.0f} | {nkb/1024:.0f} MiB | {ts:.2f} | {tkb/1024:.0f} MiB | {ts/ns:.0f}x |")
+b = int(sys.argv[1])
+ns, nc, nkb, ts, tc, tkb = map(float, sys.argv[2:])
+ns, nc = max(ns, 0.01), max(nc, 0.01)
+print("| bytes | spot wall s | spot CPU s | MB/s per core | spot peak RSS | tshark wall s | tshark CPU s | tshark peak RSS | speed-up (wall / CPU) |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| {b} | {ns:.2f} | {nc:.2f} | {b/1e6/nc:.0f} | {nkb/1024:.0f} MiB | {ts:.2f} | {tc:.2f} | {tkb/1024:.0f} MiB | {ts/ns:.0f}x / {tc/nc:.0f}x |")
 EOF

@@ -19,6 +19,8 @@ pub enum DecodeCommand {
     Flow(FlowArgs),
     /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log) into Spot's proxy columns.
     Proxy(crate::proxy::DecodeProxyArgs),
+    /// DNS from packet captures (pcap, pcapng, gzip): Spot's `dns` columns plus extras.
+    Dns(crate::dns::DecodeDnsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +41,7 @@ pub fn run(cmd: DecodeCommand) -> Result<()> {
     match cmd {
         DecodeCommand::Flow(a) => flow(a),
         DecodeCommand::Proxy(a) => crate::proxy::decode(&a),
+        DecodeCommand::Dns(a) => crate::dns::decode(&a),
     }
 }
 

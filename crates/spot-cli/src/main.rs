@@ -3,6 +3,7 @@
 mod collect;
 mod decode;
 mod demo;
+mod dns;
 mod eval;
 mod flow;
 mod progress;
@@ -56,6 +57,8 @@ enum MlCommand {
     Flow(flow::FlowArgs),
     /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
     Proxy(proxy::ProxyArgs),
+    /// DNS responses from packet captures (pcap, pcapng, gzip).
+    Dns(dns::DnsArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+        Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
         Command::Decode(cmd) => decode::run(cmd),
         Command::Collect(args) => collect::run(args),
     };

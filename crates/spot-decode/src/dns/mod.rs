@@ -21,6 +21,6 @@ pub use message::{
     Visitor,
 };
 pub use reader::{
-    DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema, extra_columns,
-    tshark_frame_time,
+    DEFAULT_BATCH_SIZE, DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
+    extra_columns, tshark_frame_time,
 };

@@ -1,0 +1,282 @@
+//! `spot decode dns` and `spot ml dns`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::datatypes::Int64Type;
+use chrono::{DateTime, Datelike, Timelike};
+use clap::Args;
+use spot_decode::dns::{DnsReader, DnsStats};
+use spot_decode::{BatchWriter, OutputFormat};
+use spot_features::CorpusBuilder;
+use spot_features::dns::{DnsWords, add_dns_feedback, read_dns_feedback};
+use spot_features::domain::TopDomains;
+use spot_score::{Analysis, Progress, Summary};
+
+use crate::flow::CommonArgs;
+use crate::progress::Bars;
+
+/// Capture options shared by `decode dns` and `ml dns`.
+#[derive(Args, Debug, Clone)]
+pub struct CaptureArgs {
+    /// Keep queries too (default: responses only, as Apache Spot).
+    #[arg(long)]
+    pub queries: bool,
+    /// UDP/TCP port that carries DNS.
+    #[arg(long, default_value_t = 53)]
+    pub dns_port: u16,
+}
+
+impl CaptureArgs {
+    fn reader(&self, inputs: &[PathBuf], batch_size: usize) -> Result<DnsReader> {
+        Ok(DnsReader::open(inputs)?
+            .with_queries(self.queries)
+            .with_dns_port(self.dns_port)
+            .with_batch_size(batch_size))
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DecodeDnsArgs {
+    /// Capture files (pcap, pcapng, optionally gzip) or folders searched for them.
+    #[arg(required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    /// Output: `.csv`, `.parquet`, or a folder for Hive-partitioned Parquet
+    /// (`y=YYYY/m=MM/d=DD/h=HH/`, the layout of Spot's `dns` table, hour of `unix_tstamp` UTC).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Rows per batch.
+    #[arg(long, default_value_t = spot_decode::dns::DEFAULT_BATCH_SIZE)]
+    pub batch_size: usize,
+}
+
+/// One line per count: packets, messages, rows, skipped by reason.
+fn print_stats(stats: &DnsStats) {
+    eprintln!(
+        "decoded {} files, {} packets, {} DNS messages, {} records",
+        stats.files, stats.packets, stats.messages, stats.rows
+    );
+    let skips: Vec<String> = stats
+        .skips()
+        .map(|(r, n)| format!("{} {n}", r.name()))
+        .collect();
+    if !skips.is_empty() {
+        eprintln!("  skipped: {}", skips.join(", "));
+    }
+    if stats.file_errors > 0 {
+        eprintln!("  damaged files: {}", stats.file_errors);
+    }
+}
+
+/// Writes batches to Hive-style hourly partitions under a folder.
+struct HourlyParquet {
+    root: PathBuf,
+    writers: BTreeMap<(i32, u32, u32, u32), BatchWriter>,
+    rows: u64,
+}
+
+impl HourlyParquet {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let ts = batch
+            .column_by_name("unix_tstamp")
+            .and_then(|c| c.as_primitive_opt::<Int64Type>())
+            .context("batch has no unix_tstamp column")?;
+        let mut parts: BTreeMap<(i32, u32, u32, u32), Vec<u32>> = BTreeMap::new();
+        for i in 0..batch.num_rows() {
+            let t = if ts.is_null(i) { 0 } else { ts.value(i) };
+            let dt = DateTime::from_timestamp(t, 0).unwrap_or_default();
+            parts
+                .entry((dt.year(), dt.month(), dt.day(), dt.hour()))
+                .or_default()
+                .push(i as u32);
+        }
+        for (key, rows) in parts {
+            let part = take_record_batch(batch, &UInt32Array::from(rows))?;
+            let w = match self.writers.entry(key) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    let (y, m, d, h) = key;
+                    let path = self.root.join(format!(
+                        "y={y:04}/m={m:02}/d={d:02}/h={h:02}/part-00000.parquet"
+                    ));
+                    v.insert(BatchWriter::create(&path, &batch.schema())?)
+                }
+            };
+            w.write(&part)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<u64> {
+        let mut n = 0;
+        for (_, w) in self.writers {
+            n += w.finish()?;
+        }
+        Ok(n.max(self.rows))
+    }
+}
+
+enum Sink {
+    File(Box<BatchWriter>),
+    Hive(HourlyParquet),
+}
+
+pub fn decode(args: &DecodeDnsArgs) -> Result<()> {
+    let reader = args.capture.reader(&args.input, args.batch_size)?;
+    let mut sink = if args.out.extension().is_some() {
+        OutputFormat::from_path(&args.out)?;
+        Sink::File(Box::new(BatchWriter::create(&args.out, &reader.schema())?))
+    } else {
+        Sink::Hive(HourlyParquet {
+            root: args.out.clone(),
+            writers: BTreeMap::new(),
+            rows: 0,
+        })
+    };
+    let mut bars = Bars::new();
+    bars.stage("decode", None);
+    let mut batches = reader.batches();
+    let mut damaged = Vec::new();
+    for b in batches.by_ref() {
+        if bars.cancelled() {
+            bail!("interrupted");
+        }
+        match b {
+            Ok(b) => {
+                bars.advance(b.num_rows() as u64);
+                match &mut sink {
+                    Sink::File(w) => w.write(&b)?,
+                    Sink::Hive(h) => h.write(&b)?,
+                }
+            }
+            // A damaged file: its records before the damage are kept; go on with the others.
+            Err(e) => {
+                eprintln!("warning: {e}");
+                damaged.push(e);
+            }
+        }
+    }
+    bars.finish();
+    let rows = match sink {
+        Sink::File(w) => w.finish()?,
+        Sink::Hive(h) => h.finish()?,
+    };
+    print_stats(batches.stats());
+    eprintln!("wrote {rows} DNS records to {}", args.out.display());
+    if let Some(e) = damaged.into_iter().next() {
+        return Err(e).context(
+            "some capture files are damaged (their records before the damage were written)",
+        );
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DnsArgs {
+    /// Capture files (pcap, pcapng, optionally gzip) or folders searched for them.
+    #[arg(long, required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Popular domains (`rank,domain` CSV of the Alexa / Tranco top lists): class 1 in words.
+    #[arg(long)]
+    pub top_domains: Option<PathBuf>,
+    /// Your own domain label (e.g. `intel`): class 2 in words.
+    #[arg(long)]
+    pub user_domain: Option<String>,
+}
+
+/// Runs the DNS analysis; prints the summary on stderr and returns the results.
+pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
+    let c = &args.common;
+    OutputFormat::from_path(&c.out)?;
+    if let Some(p) = &c.invalid_out {
+        OutputFormat::from_path(p)?;
+    }
+    let top = match &args.top_domains {
+        Some(p) => TopDomains::from_csv_path(p)?,
+        None => TopDomains::default(),
+    };
+    let creator = DnsWords::new(Arc::new(top), args.user_domain.clone());
+    let reader = args.capture.reader(&args.input, c.batch_size)?;
+    let analysis = Analysis::new(&creator, c.config());
+    let mut summary = Summary::default();
+    let mut bars = Bars::new();
+    let mut corpus = CorpusBuilder::new();
+    let schema = reader.schema();
+    let mut invalid: Option<BatchWriter> = None;
+    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
+        if let Some(path) = &c.invalid_out {
+            if invalid.is_none() {
+                invalid = Some(BatchWriter::create(path, &schema)?);
+            }
+            if let Some(w) = invalid.as_mut() {
+                w.write(b)?;
+            }
+        }
+        Ok(())
+    };
+    bars.stage("words", None);
+    let mut batches = reader.batches();
+    analysis.corpus(
+        batches.by_ref(),
+        &mut corpus,
+        &mut sink,
+        &mut summary,
+        &mut bars,
+    )?;
+    let stats = batches.stats().clone();
+    drop(batches);
+    match invalid {
+        Some(w) => {
+            w.finish()?;
+        }
+        None => {
+            if let Some(path) = &c.invalid_out {
+                BatchWriter::create(path, &schema)?.finish()?;
+            }
+        }
+    }
+    if let Some(fb) = &c.feedback {
+        let rows = read_dns_feedback(fb)?;
+        summary.feedback_rows = add_dns_feedback(&mut corpus, &rows, c.dupfactor, &creator) as u64;
+    }
+    let model = analysis
+        .fit(corpus, &mut summary, &mut bars)
+        .context("training the topic model")?;
+    bars.stage("score", Some(summary.read));
+    let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
+    bars.finish();
+    let results = if results.num_columns() == 0 {
+        RecordBatch::new_empty(with_score(&schema))
+    } else {
+        results
+    };
+    let start = std::time::Instant::now();
+    let mut w = BatchWriter::create(&c.out, &results.schema())?;
+    w.write(&results)?;
+    w.finish()?;
+    summary.stages.push(("write", start.elapsed()));
+    print_stats(&stats);
+    eprintln!("{summary}");
+    Ok((results, summary))
+}
+
+fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(
+        "score",
+        arrow::datatypes::DataType::Float64,
+        true,
+    ));
+    Arc::new(arrow::datatypes::Schema::new(fields))
+}
