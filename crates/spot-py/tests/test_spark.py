@@ -1,0 +1,56 @@
+"""The Spark path equals the single-machine path (skipped when PySpark or Java is missing)."""
+
+import os
+import shutil
+import sys
+
+import pytest
+
+import spot
+
+pyspark = pytest.importorskip("pyspark")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+import spot.spark  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    # Python workers must import the same installation of spot as the driver.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("spot-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def small():
+    return spot.demo.flows(seed=3, workstations=10).flows
+
+
+def test_spark_equals_local(spark, small):
+    df = spark.createDataFrame(small.to_pandas())
+    assert df.count() == small.num_rows
+
+    model = spot.spark.fit_flows(df, topics=5, iterations=10, seed=0)
+    local = spot.FlowModel(topics=5, iterations=10, seed=0).fit(small)
+    assert model.topics().equals(local.topics())
+    assert model.doc_topics().equals(local.doc_topics())
+
+    got = spot.spark.to_arrow(spot.spark.score_flows(df, model, max_results=50))
+    want = local.score(small, max_results=50)
+    assert got["id"].to_pylist() == want["id"].to_pylist()
+    assert got["score"].to_pylist() == want["score"].to_pylist()
+
+    words = spot.spark.to_arrow(spot.spark.flow_words(df).orderBy("id"))
+    assert words["src_word"].to_pylist() == spot.flow_words(small)["src_word"].to_pylist()
