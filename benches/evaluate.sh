@@ -31,7 +31,7 @@ text = open(sys.argv[1]).read()
 total = re.search(r"records (\d+)", text).group(1)
 ap = re.search(r"average precision ([0-9.]+)", text).group(1)
 k01 = re.search(r"top 0.1%: (\d+ of \d+)", text).group(1)
-k1 = re.search(r"top 1.0%: (\d+ of \d+)", text).group(1)
+k1 = re.search(r"top 1%: (\d+ of \d+)", text).group(1)
 def rank(kind):
     m = re.search(kind + r"\s+\d+ records, (best rank (\d+)|not ranked)", text)
     return m.group(2) if m and m.group(2) else "—"
