@@ -230,7 +230,7 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     let start = std::time::Instant::now();
     // Inputs with no rows give no batch to learn the output's columns from.
     let results = if results.num_columns() == 0 {
-        RecordBatch::new_empty(with_score(&reader.schema()))
+        RecordBatch::new_empty(spot_score::scored_schema(&reader.schema()))
     } else {
         results
     };
@@ -239,15 +239,4 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
-}
-
-fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
-    let mut fields: Vec<arrow::datatypes::Field> =
-        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(arrow::datatypes::Field::new(
-        "score",
-        arrow::datatypes::DataType::Float64,
-        true,
-    ));
-    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }

@@ -286,6 +286,7 @@ impl FlowModel {
                 beta,
                 iterations,
                 seed,
+                ..LdaConfig::default()
             },
             model: None,
         }
@@ -466,6 +467,7 @@ impl FlowModel {
             beta,
             iterations,
             seed,
+            ..LdaConfig::default()
         };
         let (docs, dt) = read_topic_table(doc_topics, "doc", n_topics)?;
         let (words, wt) = read_topic_table(topics, "word", n_topics)?;

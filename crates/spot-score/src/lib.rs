@@ -30,4 +30,4 @@ mod topn;
 
 pub use analysis::{Analysis, AnalysisConfig, AnalysisError, Progress, Summary};
 pub use score::score_words;
-pub use topn::{ScoreFilter, TopN};
+pub use topn::{ScoreFilter, TopN, scored_schema};

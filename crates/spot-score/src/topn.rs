@@ -65,17 +65,17 @@ pub struct TopN {
     stored_rows: usize,
 }
 
-fn with_score(batch: &RecordBatch, scores: ArrayRef) -> Result<RecordBatch, ArrowError> {
-    let mut fields: Vec<Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
+/// The schema of scored results: `schema`'s fields followed by a nullable Float64 `score`.
+pub fn scored_schema(schema: &Schema) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(Field::new("score", DataType::Float64, true));
+    Arc::new(Schema::new(fields))
+}
+
+fn with_score(batch: &RecordBatch, scores: ArrayRef) -> Result<RecordBatch, ArrowError> {
     let mut cols = batch.columns().to_vec();
     cols.push(scores);
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+    RecordBatch::try_new(scored_schema(&batch.schema()), cols)
 }
 
 impl TopN {
