@@ -18,6 +18,7 @@ use spot_features::domain::TopDomains;
 use spot_score::{Analysis, Progress, Summary};
 
 use crate::flow::CommonArgs;
+use crate::flow::InvalidOut;
 use crate::progress::Bars;
 
 /// Capture options shared by `decode dns` and `ml dns`.
@@ -212,18 +213,8 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let mut bars = Bars::new();
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
-    let mut invalid: Option<BatchWriter> = None;
-    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
-        if let Some(path) = &c.invalid_out {
-            if invalid.is_none() {
-                invalid = Some(BatchWriter::create(path, &schema)?);
-            }
-            if let Some(w) = invalid.as_mut() {
-                w.write(b)?;
-            }
-        }
-        Ok(())
-    };
+    let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
+    let mut sink = |b: &RecordBatch| invalid.write(b);
     bars.stage("words", None);
     let mut batches = reader.batches();
     analysis.corpus(
@@ -235,16 +226,7 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     )?;
     let stats = batches.stats().clone();
     drop(batches);
-    match invalid {
-        Some(w) => {
-            w.finish()?;
-        }
-        None => {
-            if let Some(path) = &c.invalid_out {
-                BatchWriter::create(path, &schema)?.finish()?;
-            }
-        }
-    }
+    invalid.finish()?;
     if let Some(fb) = &c.feedback {
         let rows = read_dns_feedback(fb)?;
         summary.feedback_rows = add_dns_feedback(&mut corpus, &rows, c.dupfactor, &creator) as u64;

@@ -166,19 +166,9 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     let mut bars = Bars::new();
     let mut corpus = CorpusBuilder::new();
 
-    let mut invalid: Option<BatchWriter> = None;
     let schema = reader.schema();
-    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
-        if let Some(path) = &c.invalid_out {
-            if invalid.is_none() {
-                invalid = Some(BatchWriter::create(path, &schema)?);
-            }
-            if let Some(w) = invalid.as_mut() {
-                w.write(b)?;
-            }
-        }
-        Ok(())
-    };
+    let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
+    let mut sink = |b: &RecordBatch| invalid.write(b);
     use spot_score::Progress;
     bars.stage("words", None);
     analysis.corpus(
@@ -188,16 +178,7 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         &mut summary,
         &mut bars,
     )?;
-    match invalid {
-        Some(w) => {
-            w.finish()?;
-        }
-        None => {
-            if let Some(path) = &c.invalid_out {
-                BatchWriter::create(path, &schema)?.finish()?;
-            }
-        }
-    }
+    invalid.finish()?;
     if let Some(fb) = &c.feedback {
         let rows = read_flow_feedback(fb)?;
         summary.feedback_rows =
@@ -239,4 +220,48 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
+}
+
+/// `--invalid-out`: the records that fail the validity rules, written as they are found; the
+/// file is created on the first one, or empty (with its header) when none fails.
+pub struct InvalidOut<'a> {
+    path: Option<&'a std::path::Path>,
+    schema: arrow::datatypes::SchemaRef,
+    writer: Option<BatchWriter>,
+}
+
+impl<'a> InvalidOut<'a> {
+    pub fn new(path: Option<&'a std::path::Path>, schema: arrow::datatypes::SchemaRef) -> Self {
+        InvalidOut {
+            path,
+            schema,
+            writer: None,
+        }
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), spot_score::AnalysisError> {
+        let Some(path) = self.path else {
+            return Ok(());
+        };
+        if self.writer.is_none() {
+            self.writer = Some(BatchWriter::create(path, &self.schema)?);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write(batch)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match (self.writer, self.path) {
+            (Some(w), _) => {
+                w.finish()?;
+            }
+            (None, Some(path)) => {
+                BatchWriter::create(path, &self.schema)?.finish()?;
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    }
 }

@@ -16,6 +16,7 @@ use spot_features::{CorpusBuilder, WordCreator};
 use spot_score::{Analysis, Progress, Summary};
 
 use crate::flow::CommonArgs;
+use crate::flow::InvalidOut;
 use crate::progress::Bars;
 
 /// Where and how to read proxy logs.
@@ -189,18 +190,8 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     let train = Analysis::new(&train_words, c.config());
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
-    let mut invalid: Option<BatchWriter> = None;
-    let mut sink = |b: &RecordBatch| -> Result<(), spot_score::AnalysisError> {
-        if let Some(path) = &c.invalid_out {
-            if invalid.is_none() {
-                invalid = Some(BatchWriter::create(path, &schema)?);
-            }
-            if let Some(w) = invalid.as_mut() {
-                w.write(b)?;
-            }
-        }
-        Ok(())
-    };
+    let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
+    let mut sink = |b: &RecordBatch| invalid.write(b);
     bars.stage("words", None);
     train.corpus(
         reader.batches(),
@@ -209,16 +200,7 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
         &mut summary,
         &mut bars,
     )?;
-    match invalid {
-        Some(w) => {
-            w.finish()?;
-        }
-        None => {
-            if let Some(path) = &c.invalid_out {
-                BatchWriter::create(path, &schema)?.finish()?;
-            }
-        }
-    }
+    invalid.finish()?;
     summary.feedback_rows =
         add_proxy_feedback(&mut corpus, &feedback, c.dupfactor, &train_words) as u64;
     let model = train
