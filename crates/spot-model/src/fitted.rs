@@ -1,3 +1,5 @@
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use spot_features::Corpus;
@@ -16,8 +18,10 @@ pub struct FittedModel {
     config: LdaConfig,
     doc_names: Vec<String>,
     word_names: Vec<String>,
-    doc_index: FxHashMap<String, u32>,
-    word_index: FxHashMap<String, u32>,
+    /// Name → id, built on the first lookup by name (a model loaded to be scored by ids, or
+    /// sent elsewhere, never pays for it).
+    doc_index: OnceLock<FxHashMap<String, u32>>,
+    word_index: OnceLock<FxHashMap<String, u32>>,
     /// documents × topics, row-major.
     doc_topic: Vec<f64>,
     /// words × topics, row-major: `word_topic[w * K + k]` = P(w | k).
@@ -119,8 +123,8 @@ impl FittedModel {
         doc_concentration: Vec<f64>,
     ) -> Self {
         FittedModel {
-            doc_index: index(&doc_names),
-            word_index: index(&word_names),
+            doc_index: OnceLock::new(),
+            word_index: OnceLock::new(),
             config,
             doc_names,
             word_names,
@@ -161,8 +165,8 @@ impl FittedModel {
             )));
         }
         Ok(FittedModel {
-            doc_index: index(&doc_names),
-            word_index: index(&word_names),
+            doc_index: OnceLock::new(),
+            word_index: OnceLock::new(),
             config,
             doc_names,
             word_names,
@@ -202,11 +206,17 @@ impl FittedModel {
     }
     /// Id of a document, if it was in training (or folded in).
     pub fn doc_id(&self, doc: &str) -> Option<u32> {
-        self.doc_index.get(doc).copied()
+        self.doc_index
+            .get_or_init(|| index(&self.doc_names))
+            .get(doc)
+            .copied()
     }
     /// Id of a word, if it was in training.
     pub fn word_id(&self, word: &str) -> Option<u32> {
-        self.word_index.get(word).copied()
+        self.word_index
+            .get_or_init(|| index(&self.word_names))
+            .get(word)
+            .copied()
     }
     /// P(topic | document `d`), one value per topic.
     pub fn doc_topics(&self, d: usize) -> &[f64] {
@@ -334,8 +344,10 @@ impl FittedModel {
             .collect();
         for (&d, row) in new_docs.iter().zip(rows) {
             let name = corpus.doc_names()[d].clone();
-            self.doc_index
-                .insert(name.clone(), self.doc_names.len() as u32);
+            // An index not built yet will be built from the names, these included.
+            if let Some(index) = self.doc_index.get_mut() {
+                index.insert(name.clone(), self.doc_names.len() as u32);
+            }
             self.doc_names.push(name);
             self.doc_topic.extend(row);
         }

@@ -17,7 +17,7 @@ use arrow::error::ArrowError;
 use rayon::prelude::*;
 use spot_decode::DecodeError;
 use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
-use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
+use spot_model::{FittedModel, Iteration, Lda, LdaConfig, ModelError, TopicModel};
 
 use crate::combined;
 use crate::detect::Detector;
@@ -73,6 +73,9 @@ pub trait Progress {
     fn stage(&mut self, _name: &'static str, _total: Option<u64>) {}
     /// `n` more units of the current stage are done.
     fn advance(&mut self, _n: u64) {}
+    /// A training iteration finished (with its log-likelihood when the configuration tracks
+    /// it, [`LdaConfig::track_likelihood`]).
+    fn iteration(&mut self, _it: &Iteration) {}
     /// Whether the caller asked to stop (checked between batches and iterations).
     fn cancelled(&self) -> bool {
         false
@@ -99,6 +102,9 @@ pub struct Summary {
     pub words: usize,
     /// Wall time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
+    /// Training log-likelihood per token after each iteration, when tracked
+    /// ([`LdaConfig::track_likelihood`] or a tolerance); empty otherwise.
+    pub log_likelihood: Vec<f64>,
 }
 
 impl fmt::Display for Summary {
@@ -293,7 +299,11 @@ impl<'a> Analysis<'a> {
         progress.stage("train", Some(self.config.lda.iterations as u64));
         let engine = Lda::new(self.config.lda.clone());
         let mut cancelled = false;
-        let model = engine.fit_from(&corpus, init, &mut |_| {
+        summary.log_likelihood.clear();
+        let trace = &mut summary.log_likelihood;
+        let model = engine.fit_from(&corpus, init, &mut |it| {
+            trace.extend(it.log_likelihood);
+            progress.iteration(&it);
             progress.advance(1);
             cancelled |= progress.cancelled();
         })?;
