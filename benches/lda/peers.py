@@ -155,6 +155,7 @@ def spark_peers(a, x, runs, report):
     spark = (
         SparkSession.builder.master(f"local[{a.threads}]")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "4g")
         .config("spark.sql.shuffle.partitions", str(a.threads))
         .getOrCreate()
