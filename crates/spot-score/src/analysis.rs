@@ -372,3 +372,51 @@ impl<'a> Analysis<'a> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spot_features::flow::FlowWords;
+
+    #[derive(Default)]
+    struct Trace(Vec<Iteration>);
+    impl Progress for Trace {
+        fn iteration(&mut self, it: &Iteration) {
+            self.0.push(*it);
+        }
+    }
+
+    #[test]
+    fn fit_reports_every_iteration_and_keeps_the_likelihood_trace() {
+        let mut corpus = CorpusBuilder::new();
+        for d in 0..20 {
+            corpus.add(&format!("10.0.0.{d}"), "443_TCP_9_12_4", 5 + d);
+            corpus.add(&format!("10.0.0.{d}"), "53_UDP_9_7_1", 3);
+        }
+        let lda = LdaConfig {
+            topics: 2,
+            iterations: 4,
+            track_likelihood: true,
+            ..LdaConfig::default()
+        };
+        let config = AnalysisConfig {
+            lda,
+            ..AnalysisConfig::default()
+        };
+        let creator = FlowWords;
+        let analysis = Analysis::new(&creator, config);
+        let mut summary = Summary::default();
+        let mut trace = Trace::default();
+        analysis.fit(corpus, &mut summary, &mut trace).unwrap();
+        assert_eq!(trace.0.len(), 4);
+        assert_eq!(summary.log_likelihood.len(), 4);
+        let from_progress: Vec<f64> = trace.0.iter().filter_map(|it| it.log_likelihood).collect();
+        assert_eq!(from_progress, summary.log_likelihood);
+        assert!(
+            summary
+                .log_likelihood
+                .iter()
+                .all(|ll| ll.is_finite() && *ll < 0.0)
+        );
+    }
+}
