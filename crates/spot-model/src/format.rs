@@ -136,8 +136,8 @@ impl<W: Write> Out<W> {
         self.bytes(&x.to_le_bytes())
     }
     fn f64s(&mut self, xs: &[f64]) -> std::io::Result<()> {
-        let mut buf = Vec::with_capacity(8 * CHUNK_VALUES);
-        for chunk in xs.chunks(CHUNK_VALUES) {
+        let mut buf = Vec::with_capacity(CHUNK);
+        for chunk in xs.chunks(CHUNK / 8) {
             buf.clear();
             for x in chunk {
                 buf.extend_from_slice(&x.to_le_bytes());
@@ -157,24 +157,42 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// Floats converted per read of a matrix (1 MiB).
-const CHUNK_VALUES: usize = 1 << 17;
+/// Bytes read from the file at a time (1 MiB).
+const CHUNK: usize = 1 << 20;
 
 /// A bounds-checked, checksumming reader over the file's content (everything before the
-/// trailing checksum): one sequential pass, matrices read in 1 MiB chunks straight into their
-/// final vectors, so loading needs no second copy of the file in memory.
+/// trailing checksum): one sequential pass through a 1 MiB buffer, checksummed a chunk at a
+/// time; names are cut from the buffer and the matrices converted from it straight into their
+/// final vectors, so loading holds one copy of the model in memory, never the file besides it.
 struct In<'a, R: Read> {
     r: R,
-    /// Bytes consumed.
+    /// Content bytes consumed.
     pos: u64,
-    /// Length of the content.
+    /// Content bytes read from the file (consumed or in `buf[lo..hi]`).
+    read: u64,
+    /// Length of the content: nothing at or after it is read.
     end: u64,
     sum: Checksum,
     path: &'a Path,
     buf: Vec<u8>,
+    lo: usize,
+    hi: usize,
 }
 
 impl<'a, R: Read> In<'a, R> {
+    fn new(r: R, end: u64, path: &'a Path) -> Self {
+        In {
+            r,
+            pos: 0,
+            read: 0,
+            end,
+            sum: Checksum::new(),
+            path,
+            buf: Vec::new(),
+            lo: 0,
+            hi: 0,
+        }
+    }
     fn corrupt(&self, reason: impl Into<String>) -> ModelError {
         ModelError::Corrupt {
             path: self.path.to_path_buf(),
@@ -185,22 +203,45 @@ impl<'a, R: Read> In<'a, R> {
     fn left(&self) -> u64 {
         self.end - self.pos
     }
-    /// Reads exactly `out.len()` bytes of content into `out`.
-    fn fill(&mut self, out: &mut [u8], what: &str) -> Result<(), ModelError> {
-        if self.left() < out.len() as u64 {
+    /// Makes at least `n` unconsumed bytes available in `buf[lo..hi]`.
+    fn ensure(&mut self, n: usize, what: &str) -> Result<(), ModelError> {
+        if self.hi - self.lo >= n {
+            return Ok(());
+        }
+        if self.left() < n as u64 {
             return Err(self.corrupt(format!("file ends inside {what}")));
         }
-        self.r.read_exact(out).map_err(|source| ModelError::Io {
+        self.buf.copy_within(self.lo..self.hi, 0);
+        self.hi -= self.lo;
+        self.lo = 0;
+        let size = n
+            .max(CHUNK)
+            .min((self.hi as u64 + self.end - self.read) as usize);
+        if self.buf.len() < size {
+            self.buf.resize(size, 0);
+        }
+        let want = (size - self.hi).min((self.end - self.read) as usize);
+        let fresh = &mut self.buf[self.hi..self.hi + want];
+        self.r.read_exact(fresh).map_err(|source| ModelError::Io {
             path: self.path.to_path_buf(),
             source,
         })?;
-        self.sum.update(out);
-        self.pos += out.len() as u64;
+        self.sum.update(fresh);
+        self.hi += want;
+        self.read += want as u64;
         Ok(())
+    }
+    /// The next `n` bytes of content.
+    fn take(&mut self, n: usize, what: &str) -> Result<&[u8], ModelError> {
+        self.ensure(n, what)?;
+        let s = &self.buf[self.lo..self.lo + n];
+        self.lo += n;
+        self.pos += n as u64;
+        Ok(s)
     }
     fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], ModelError> {
         let mut a = [0u8; N];
-        self.fill(&mut a, what)?;
+        a.copy_from_slice(self.take(N, what)?);
         Ok(a)
     }
     fn u8(&mut self, what: &str) -> Result<u8, ModelError> {
@@ -228,35 +269,34 @@ impl<'a, R: Read> In<'a, R> {
             return Err(self.corrupt(format!("file ends inside {what}")));
         }
         let mut out = Vec::with_capacity(n);
-        let mut buf = std::mem::take(&mut self.buf);
         while out.len() < n {
-            let m = (n - out.len()).min(CHUNK_VALUES);
-            buf.resize(8 * m, 0);
-            self.fill(&mut buf, what)?;
+            let m = ((self.hi - self.lo) / 8).min(n - out.len());
+            if m == 0 {
+                self.ensure(8, what)?;
+                continue;
+            }
+            let bytes = self.take(8 * m, what)?;
             out.extend(
-                buf.chunks_exact(8)
+                bytes
+                    .chunks_exact(8)
                     .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
             );
         }
-        self.buf = buf;
         Ok(out)
     }
     fn strings(&mut self, n: usize, what: &str) -> Result<Vec<String>, ModelError> {
         let mut out = Vec::with_capacity(n);
+        let path = self.path;
         for _ in 0..n {
             let at = self.pos;
             let len = self.u32(what)? as usize;
-            let mut b = vec![0u8; len.min(self.left() as usize)];
-            if b.len() < len {
-                return Err(self.corrupt(format!("file ends inside {what}")));
-            }
-            self.fill(&mut b, what)?;
-            let s = String::from_utf8(b).map_err(|_| ModelError::Corrupt {
-                path: self.path.to_path_buf(),
+            let b = self.take(len, what)?;
+            let s = std::str::from_utf8(b).map_err(|_| ModelError::Corrupt {
+                path: path.to_path_buf(),
                 offset: at,
                 reason: format!("{what}: invalid UTF-8"),
             })?;
-            out.push(s);
+            out.push(s.to_owned());
         }
         Ok(out)
     }
@@ -320,20 +360,15 @@ pub(crate) fn load(path: &Path) -> Result<FittedModel, ModelError> {
 
 /// Parses a model file of `len` bytes from `r` (`path` only names the file in errors).
 pub(crate) fn parse<R: Read>(r: R, len: u64, path: &Path) -> Result<FittedModel, ModelError> {
-    let mut r = In {
-        r,
-        pos: 0,
-        end: len,
-        sum: Checksum::new(),
-        path,
-        buf: Vec::new(),
-    };
     let not_a_model = || ModelError::NotAModel {
         path: PathBuf::from(path),
     };
     if len < 12 {
         return Err(not_a_model());
     }
+    // The magic and version alone first, so that nothing past the content is read (and
+    // checksummed) before the content's length is known.
+    let mut r = In::new(r, 12, path);
     if r.array::<8>("the magic bytes")? != MAGIC {
         return Err(not_a_model());
     }
@@ -397,6 +432,7 @@ pub(crate) fn parse<R: Read>(r: R, len: u64, path: &Path) -> Result<FittedModel,
     if r.pos != r.end {
         return Err(r.corrupt("unexpected bytes after the document-topic matrix"));
     }
+    debug_assert_eq!(r.read, r.end);
     let mut tail = [0u8; 8];
     r.r.read_exact(&mut tail).map_err(io(path))?;
     let stored = u64::from_le_bytes(tail);
