@@ -68,7 +68,7 @@ def flow_word_counts(df: "DataFrame") -> "DataFrame":
     def counts(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         table = _batches(it)
         if table is not None:
-            yield from spot.flow_word_counts(table).to_batches()
+            yield from spot.word_counts(table, source="flow").to_batches()
 
     per_partition = df.mapInArrow(counts, "doc string, word string, count long")
     return per_partition.groupBy("doc", "word").agg(F.sum("count").alias("count"))
@@ -89,13 +89,19 @@ def fit_flows(
     beta: float = 1.001,
     iterations: int = 20,
     seed: int = 0,
+    optimizer: str = "em",
+    tolerance: Optional[float] = None,
     feedback: Optional[str] = None,
     dupfactor: int = 1000,
     feedback_proto: str = "TCP",
 ) -> spot.FlowModel:
-    """Fits a :class:`spot.FlowModel` on a DataFrame of flows: counts by Spark, EM on the driver."""
+    """Fits a :class:`spot.FlowModel` on a DataFrame of flows: (document, word) counts by Spark,
+    the engine (``optimizer``) once on the driver. The same data and seed give the same model as
+    :meth:`spot.FlowModel.fit`."""
     counts = to_arrow(flow_word_counts(df))
-    model = spot.FlowModel(topics=topics, alpha=alpha, beta=beta, iterations=iterations, seed=seed)
+    model = spot.FlowModel(
+        topics=topics, alpha=alpha, beta=beta, iterations=iterations, seed=seed, optimizer=optimizer, tolerance=tolerance
+    )
     return model.fit_counts(counts, feedback=feedback, dupfactor=dupfactor, feedback_proto=feedback_proto)
 
 
