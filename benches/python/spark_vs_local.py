@@ -28,6 +28,7 @@ def main() -> None:
         SparkSession.builder.master(a.master)
         .appName("spot-bench")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "4g")
         .getOrCreate()

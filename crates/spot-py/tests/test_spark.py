@@ -54,3 +54,11 @@ def test_spark_equals_local(spark, small):
 
     words = spot.spark.to_arrow(spot.spark.flow_words(df).orderBy("id"))
     assert words["src_word"].to_pylist() == spot.flow_words(small)["src_word"].to_pylist()
+
+    # Another partitioning gives the same model, and the same top-N up to ties, which follow
+    # partition order (ties in input order, as the CLI, when the order is the input's).
+    shuffled = df.repartition(3)
+    again = spot.spark.fit_flows(shuffled, topics=5, iterations=10, seed=0)
+    assert again.topics().equals(local.topics())
+    top = spot.spark.to_arrow(spot.spark.score_flows(shuffled, again, max_results=50))
+    assert top["score"].to_pylist() == want["score"].to_pylist()
