@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Python API against the CLI on the same generated flows and the same analysis, and the
-# Spark path (local[2]) against the single-machine Python path. Prints Markdown rows for
+# The Python API against the CLI on the same generated flows and the same analysis; the Spark
+# path (local[2]) against the single-machine Python path and against a PySpark re-implementation
+# of Apache Spot's pipeline (UDF words + MLlib LDA, spot_mllib.py). Prints Markdown rows for
 # BENCHMARKS.md.
 #
 #   benches/python/run.sh [RECORDS]        (default 1000000)
@@ -8,7 +9,7 @@
 # SPOT: the CLI binary (default target/release/spot). PYTHON: an interpreter with the spot
 # wheel installed (default python3; build it with
 # `maturin build --release -m crates/spot-py/Cargo.toml --out dist && pip install dist/*.whl`),
-# plus pyspark for the Spark part (skipped without it). The input is generated into
+# plus pyspark and numpy for the Spark part (skipped without pyspark). The input is generated into
 # benches/out/python/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod arrow_io;
 mod dns;
 mod errors;
+mod eval;
 mod flow;
 mod model;
 mod progress;
@@ -35,5 +36,6 @@ fn _spot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(proxy::read_proxy, m)?)?;
     m.add_function(wrap_pyfunction!(proxy::proxy_words, m)?)?;
     m.add_function(wrap_pyfunction!(proxy::read_proxy_feedback_table, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::evaluate, m)?)?;
     Ok(())
 }

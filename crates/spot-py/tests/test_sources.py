@@ -227,3 +227,17 @@ def test_combined_mode(day, model):
     assert len(kinds) >= 3
     with pytest.raises(ValueError, match="mode"):
         model.score(day.flows, mode="bogus")
+
+
+def test_evaluate(day, model):
+    top = model.score(day.flows, max_results=200, mode="combined")
+    e = spot.evaluate(day.flows, top)
+    assert e["records"] == day.flows.num_rows
+    assert e["attack_records"] == sum(day.attacks["records"].to_pylist())
+    assert e["ranked"] == 200
+    assert 0 < e["average_precision"] <= 1
+    assert set(e["kinds"]) == set(day.attacks["kind"].to_pylist())
+    assert all(k["best_rank"] is not None for k in e["kinds"].values())
+    assert e["kinds_within"][0.05] == 4
+    with pytest.raises(ValueError, match="row_id"):
+        spot.evaluate(day.flows, top, id="row_id")

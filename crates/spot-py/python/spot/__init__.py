@@ -50,6 +50,7 @@ __all__ = [
     "Summary",
     "demo",
     "dns_words",
+    "evaluate",
     "flow_word_counts",
     "flow_words",
     "load_model",
@@ -582,6 +583,22 @@ class ProxyModel(Model):
             top_domains=top_domains,
             user_domain=user_domain,
         )
+
+
+def evaluate(labels: Any, results: Any, *, id: str = "id", attack: str = "attack") -> Dict[str, Any]:
+    """Scores a ranking against labeled records, as ``spot eval``: ``labels`` has an ``id`` and
+    an ``attack`` column (null or empty for normal records), ``results`` the same ids, best
+    first. Returns the records, the attack records, the average precision, each attack kind's
+    records and best rank, and how many kinds rank within the top 0.1 %, 1 % and 5 %.
+
+    >>> import spot
+    >>> day = spot.demo.flows(seed=1, workstations=20)
+    >>> top = spot.FlowModel(topics=5).fit(day.flows).score(day.flows, max_results=100, mode="combined")
+    >>> e = spot.evaluate(day.flows, top)
+    >>> sorted(e["kinds"]) == sorted(day.attacks["kind"].to_pylist())
+    True
+    """
+    return _spot.evaluate(_arrow(labels), _arrow(results), id=id, attack=attack)
 
 
 _MODELS = {"flow": FlowModel, "dns": DnsModel, "proxy": ProxyModel}
