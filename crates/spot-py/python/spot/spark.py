@@ -6,6 +6,8 @@ single-machine :meth:`spot.Model.fit`); scoring runs per partition with the mode
 as bytes, each partition keeping its own bounded top-N before one final merge. Results equal the
 single-machine results for the same data and seed. Flows and DNS records are supported (proxy
 words weigh user agents by their count over the whole input, which a partition does not see).
+DNS ``top_domains`` given as a list of names travel with the job; a file path must exist on
+every executor.
 
 >>> from pyspark.sql import SparkSession                     # doctest: +SKIP
 >>> import spot, spot.spark
