@@ -111,19 +111,24 @@ pub fn read_flow_feedback_table(py: Python<'_>, path: PathBuf) -> PyResult<Arrow
 }
 
 /// The synthetic flow day (records in time order with `id` and `attack`) and its attacks as
-/// (kind, attacker, target, records) rows.
+/// (kind, attacker, target, records) rows. `records` sizes the day as `spot generate flow
+/// --records` does (the same seed then gives the same records), else `workstations` does.
 #[pyfunction]
-#[pyo3(signature = (seed = 1, workstations = 250))]
+#[pyo3(signature = (seed = 1, workstations = 250, records = None))]
 pub fn demo_flows(
     py: Python<'_>,
     seed: u64,
     workstations: usize,
+    records: Option<usize>,
 ) -> PyResult<(ArrowStream, ArrowStream)> {
-    let cfg = spot_synth::FlowDayConfig {
-        seed,
-        workstations,
-        ..spot_synth::FlowDayConfig::default()
+    let base = match records {
+        Some(n) => spot_synth::FlowDayConfig::with_records(n),
+        None => spot_synth::FlowDayConfig {
+            workstations,
+            ..spot_synth::FlowDayConfig::default()
+        },
     };
+    let cfg = spot_synth::FlowDayConfig { seed, ..base };
     let day = py.detach(|| spot_synth::flow_day(&cfg));
     let a = &day.attacks;
     let attacks = RecordBatch::try_from_iter([

@@ -55,3 +55,9 @@ def test_model_files_cross_between_cli_and_python(day, flows_file, tmp_path):
     cli("ml", "flow", "--input", str(flows_file), "--out", str(out), "--mode", "spot", "--model", str(py_model),
         "--max-results", "150")
     assert pq.read_table(out)["score"].to_pylist() == mine.score(day.flows, max_results=150)["score"].to_pylist()
+
+
+def test_demo_records_equal_spot_generate(tmp_path):
+    out = tmp_path / "gen.parquet"
+    cli("generate", "flow", "--records", "20000", "--seed", "7", "--out", str(out))
+    assert pq.read_table(out).equals(spot.demo.flows(seed=7, records=20000).flows)
