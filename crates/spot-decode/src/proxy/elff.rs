@@ -193,7 +193,7 @@ fn span_text(line: &str, s: Span) -> Cow<'_, str> {
     }
 }
 
-/// Line parser for W3C ELFF (Blue Coat) logs; see the [module docs](self).
+/// Line parser for W3C ELFF (Blue Coat) logs; see [`crate::proxy`].
 #[derive(Debug, Clone)]
 pub struct ElffParser {
     meta: ElffMeta,
