@@ -138,6 +138,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         out.display(),
         spot_out.display()
     );
+    crate::demo_dns::run(&args.out, args.seed, args.top)?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ use arrow::compute::take_record_batch;
 use arrow::datatypes::Int64Type;
 use chrono::{DateTime, Datelike, Timelike};
 use clap::Args;
-use spot_decode::dns::{DnsReader, DnsStats};
-use spot_decode::{BatchWriter, OutputFormat};
+use spot_decode::dns::{DnsInputKind, DnsReader, DnsStats, open_dns_records};
+use spot_decode::{BatchWriter, DecodeError, FlowReader, OutputFormat};
 use spot_features::CorpusBuilder;
 use spot_features::dns::{DnsWords, add_dns_feedback, read_dns_feedback};
 use spot_features::domain::TopDomains;
@@ -178,9 +178,66 @@ pub fn decode(args: &DecodeDnsArgs) -> Result<()> {
     Ok(())
 }
 
+/// The input of `spot ml dns`: captures, or records already decoded.
+enum DnsSource {
+    Capture(DnsReader),
+    Records(FlowReader),
+}
+
+type Batches<'a> = Box<dyn Iterator<Item = Result<RecordBatch, DecodeError>> + 'a>;
+
+impl DnsSource {
+    /// Captures or decoded records, detected per input; all inputs must be of one kind.
+    fn open(inputs: &[PathBuf], capture: &CaptureArgs, batch_size: usize) -> Result<Self> {
+        let mut kind = None;
+        for p in inputs {
+            let k = DnsInputKind::detect(p)?;
+            match kind {
+                None => kind = Some((k, p)),
+                Some((first, q)) if first != k => bail!(
+                    "{} holds {} but {} holds {}: give captures or decoded records, not both",
+                    q.display(),
+                    describe(first),
+                    p.display(),
+                    describe(k)
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(match kind.map(|k| k.0) {
+            Some(DnsInputKind::Records) => {
+                DnsSource::Records(open_dns_records(inputs)?.with_batch_size(batch_size))
+            }
+            _ => DnsSource::Capture(capture.reader(inputs, batch_size)?),
+        })
+    }
+
+    fn schema(&self) -> arrow::datatypes::SchemaRef {
+        match self {
+            DnsSource::Capture(r) => r.schema(),
+            DnsSource::Records(r) => r.schema(),
+        }
+    }
+
+    fn batches(&self) -> Batches<'_> {
+        match self {
+            DnsSource::Capture(r) => Box::new(r.batches()),
+            DnsSource::Records(r) => Box::new(r.batches()),
+        }
+    }
+}
+
+fn describe(kind: DnsInputKind) -> &'static str {
+    match kind {
+        DnsInputKind::Capture => "packet captures",
+        DnsInputKind::Records => "decoded DNS records",
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct DnsArgs {
-    /// Capture files (pcap, pcapng, optionally gzip) or folders searched for them.
+    /// Packet captures (pcap, pcapng, optionally gzip), or DNS records decoded by `spot decode
+    /// dns` (CSV, Parquet, Hive folders); files or folders, detected per input.
     #[arg(long, required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
     #[command(flatten)]
@@ -207,25 +264,41 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
         None => TopDomains::default(),
     };
     let creator = DnsWords::new(Arc::new(top), args.user_domain.clone());
-    let reader = args.capture.reader(&args.input, c.batch_size)?;
-    let analysis = Analysis::new(&creator, c.config());
+    let source = DnsSource::open(&args.input, &args.capture, c.batch_size)?;
+    let mut analysis = Analysis::new(&creator, c.config());
+    if c.mode == crate::flow::Mode::Combined {
+        analysis = analysis.with_detectors(spot_score::detect::dns::default_dns_detectors());
+    }
     let mut summary = Summary::default();
     let mut bars = Bars::new();
     let mut corpus = CorpusBuilder::new();
-    let schema = reader.schema();
+    let schema = source.schema();
     let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
     let mut sink = |b: &RecordBatch| invalid.write(b);
     bars.stage("words", None);
-    let mut batches = reader.batches();
-    analysis.corpus(
-        batches.by_ref(),
-        &mut corpus,
-        &mut sink,
-        &mut summary,
-        &mut bars,
-    )?;
-    let stats = batches.stats().clone();
-    drop(batches);
+    let stats = match &source {
+        DnsSource::Capture(reader) => {
+            let mut batches = reader.batches();
+            analysis.corpus(
+                batches.by_ref(),
+                &mut corpus,
+                &mut sink,
+                &mut summary,
+                &mut bars,
+            )?;
+            Some(batches.stats().clone())
+        }
+        DnsSource::Records(reader) => {
+            analysis.corpus(
+                reader.batches(),
+                &mut corpus,
+                &mut sink,
+                &mut summary,
+                &mut bars,
+            )?;
+            None
+        }
+    };
     invalid.finish()?;
     if let Some(fb) = &c.feedback {
         let rows = read_dns_feedback(fb)?;
@@ -235,10 +308,10 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
         .fit(corpus, &mut summary, &mut bars)
         .context("training the topic model")?;
     bars.stage("score", Some(summary.read));
-    let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
+    let results = analysis.score(&model, source.batches(), &mut summary, &mut bars)?;
     bars.finish();
     let results = if results.num_columns() == 0 {
-        RecordBatch::new_empty(with_score(&schema))
+        RecordBatch::new_empty(spot_score::scored_schema(&schema))
     } else {
         results
     };
@@ -247,18 +320,9 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     w.write(&results)?;
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
-    print_stats(&stats);
+    if let Some(stats) = &stats {
+        print_stats(stats);
+    }
     eprintln!("{summary}");
     Ok((results, summary))
-}
-
-fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
-    let mut fields: Vec<arrow::datatypes::Field> =
-        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(arrow::datatypes::Field::new(
-        "score",
-        arrow::datatypes::DataType::Float64,
-        true,
-    ));
-    Arc::new(arrow::datatypes::Schema::new(fields))
 }

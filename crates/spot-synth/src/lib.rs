@@ -10,6 +10,11 @@
 //! assert_eq!(day.attacks.len(), 4);
 //! ```
 
+mod dns;
 mod flow;
 
+pub use dns::{
+    DnsAttackKind, DnsDay, DnsDayConfig, DnsInjectedAttack, INTERNAL_ZONE, top_domains_csv,
+    write_dns_day,
+};
 pub use flow::{AttackKind, FlowDay, FlowDayConfig, InjectedAttack, flow_day};

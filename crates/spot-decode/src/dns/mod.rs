@@ -15,6 +15,7 @@
 
 pub mod message;
 mod reader;
+mod records;
 
 pub use message::{
     DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
@@ -24,3 +25,4 @@ pub use reader::{
     DEFAULT_BATCH_SIZE, DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
     extra_columns, tshark_frame_time,
 };
+pub use records::{DnsInputKind, RECORD_REQUIRED, open_dns_records};
