@@ -304,9 +304,7 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
         let rows = read_dns_feedback(fb)?;
         summary.feedback_rows = add_dns_feedback(&mut corpus, &rows, c.dupfactor, &creator) as u64;
     }
-    let model = analysis
-        .fit(corpus, &mut summary, &mut bars)
-        .context("training the topic model")?;
+    let model = crate::flow::model(&analysis, corpus, &c.model, &mut summary, &mut bars)?;
     bars.stage("score", Some(summary.read));
     let results = analysis.score(&model, source.batches(), &mut summary, &mut bars)?;
     bars.finish();

@@ -184,26 +184,7 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         summary.feedback_rows =
             add_flow_feedback(&mut corpus, &rows, c.dupfactor, &args.feedback_proto) as u64;
     }
-    let m = &c.model;
-    let model = match &m.model {
-        Some(path) => {
-            let mut model = FittedModel::load(path)?;
-            if m.unseen == Unseen::Infer {
-                bars.stage("fold-in", None);
-                model.fold_in(&corpus.build(), 50);
-            }
-            model
-        }
-        None => {
-            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
-            analysis
-                .fit_from(corpus, init.as_ref(), &mut summary, &mut bars)
-                .context("training the topic model")?
-        }
-    };
-    if let Some(path) = &m.model_out {
-        model.save(path)?;
-    }
+    let model = model(&analysis, corpus, &c.model, &mut summary, &mut bars)?;
     bars.stage("score", Some(summary.read));
     let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();
@@ -220,6 +201,38 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     w.finish()?;
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
+}
+
+/// The model of a run: loaded (`--model`, folding unseen documents in with `--unseen infer`) or
+/// trained (from `--init-model` if given), then saved with `--model-out`.
+pub fn model(
+    analysis: &Analysis,
+    corpus: CorpusBuilder,
+    m: &ModelArgs,
+    summary: &mut Summary,
+    bars: &mut Bars,
+) -> Result<FittedModel> {
+    let model = match &m.model {
+        Some(path) => {
+            let mut model = FittedModel::load(path)?;
+            if m.unseen == Unseen::Infer {
+                use spot_score::Progress;
+                bars.stage("fold-in", None);
+                model.fold_in(&corpus.build(), 50);
+            }
+            model
+        }
+        None => {
+            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
+            analysis
+                .fit_from(corpus, init.as_ref(), summary, bars)
+                .context("training the topic model")?
+        }
+    };
+    if let Some(path) = &m.model_out {
+        model.save(path)?;
+    }
+    Ok(model)
 }
 
 /// `--invalid-out`: the records that fail the validity rules, written as they are found; the

@@ -179,3 +179,33 @@ fn generated_dns_day_is_decoded_ranked_and_evaluated() {
         "{report}"
     );
 }
+
+#[test]
+fn ml_dns_saves_and_reuses_its_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pcap = capture();
+    let model = d.join("dns.model");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "ml",
+            "dns",
+            "--input",
+            pcap.to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+            "--iterations",
+            "5",
+            "--mode",
+            "spot",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    let (trained, reused) = (d.join("trained.csv"), d.join("reused.csv"));
+    run(&trained, &["--model-out", model.to_str().expect("path")]);
+    assert!(model.exists());
+    let (_, err) = run(&reused, &["--model", model.to_str().expect("path")]);
+    assert!(!err.contains("train"), "{err}");
+    assert_eq!(scores(&trained), scores(&reused));
+}
