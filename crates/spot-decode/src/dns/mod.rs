@@ -1,5 +1,7 @@
 //! DNS from packet captures: the message parser ([`message`]) and [`DnsReader`], which turns
-//! pcap / pcapng files into record batches of Apache Spot's DNS table plus extra columns.
+//! pcap / pcapng files into record batches of Apache Spot's DNS table plus extra columns; and
+//! records already decoded, read back from CSV, Parquet or Hive folders ([`open_dns_records`]),
+//! with [`DnsInputKind::detect`] to tell the two apart.
 //!
 //! ```
 //! use spot_decode::dns::Message;
