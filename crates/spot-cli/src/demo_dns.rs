@@ -111,6 +111,7 @@ pub fn ml_args(dir: &Path, mode: Mode, out: PathBuf, seed: u64) -> DnsArgs {
         },
         top_domains: Some(dir.join(TOP_DOMAINS)),
         user_domain: Some(USER_DOMAIN.into()),
+        entities: None,
     }
 }
 

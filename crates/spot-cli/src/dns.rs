@@ -13,7 +13,7 @@ use clap::Args;
 use spot_decode::dns::{DnsInputKind, DnsReader, DnsStats, open_dns_records};
 use spot_decode::{BatchWriter, DecodeError, FlowReader, OutputFormat};
 use spot_features::CorpusBuilder;
-use spot_features::dns::{DnsWords, add_dns_feedback, read_dns_feedback};
+use spot_features::dns::{DnsWords, add_dns_feedback, dns_feedback_batch, read_dns_feedback};
 use spot_features::domain::TopDomains;
 use spot_score::{Analysis, Progress, Summary};
 
@@ -250,13 +250,28 @@ pub struct DnsArgs {
     /// Your own domain label (e.g. `intel`): class 2 in words.
     #[arg(long)]
     pub user_domain: Option<String>,
+    /// Also write the entity view of the results (one row per client and query name, and per
+    /// client, by best rank) to this `.csv` or `.parquet` file.
+    #[arg(long)]
+    pub entities: Option<PathBuf>,
 }
+
+/// DNS entities: a client and the name it asked; a client.
+const DNS_ENTITIES: spot_score::entities::EntitySpec<'static> = spot_score::entities::EntitySpec {
+    pair: ("ip_dst", "dns_qry_name"),
+    unordered: false,
+    hosts: &["ip_dst"],
+    time: Some("unix_tstamp"),
+};
 
 /// Runs the DNS analysis; prints the summary on stderr and returns the results.
 pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let c = &args.common;
     OutputFormat::from_path(&c.out)?;
     if let Some(p) = &c.invalid_out {
+        OutputFormat::from_path(p)?;
+    }
+    if let Some(p) = &args.entities {
         OutputFormat::from_path(p)?;
     }
     let top = match &args.top_domains {
@@ -266,8 +281,12 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let creator = DnsWords::new(Arc::new(top), args.user_domain.clone());
     let source = DnsSource::open(&args.input, &args.capture, c.batch_size)?;
     let mut analysis = Analysis::new(&creator, c.config());
+    let feedback = c.feedback.as_deref().map(read_dns_feedback).transpose()?;
     if c.mode == crate::flow::Mode::Combined {
         analysis = analysis.with_detectors(spot_score::detect::dns::default_dns_detectors());
+        if let Some(rows) = &feedback {
+            analysis = analysis.with_low_risk(dns_feedback_batch(rows));
+        }
     }
     let mut summary = Summary::default();
     let mut bars = Bars::new();
@@ -300,9 +319,8 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
         }
     };
     invalid.finish()?;
-    if let Some(fb) = &c.feedback {
-        let rows = read_dns_feedback(fb)?;
-        summary.feedback_rows = add_dns_feedback(&mut corpus, &rows, c.dupfactor, &creator) as u64;
+    if let Some(rows) = &feedback {
+        summary.feedback_rows = add_dns_feedback(&mut corpus, rows, c.dupfactor, &creator) as u64;
     }
     let model = crate::flow::model(&analysis, corpus, &c.model, &mut summary, &mut bars)?;
     bars.stage("score", Some(summary.read));
@@ -317,6 +335,12 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let mut w = BatchWriter::create(&c.out, &results.schema())?;
     w.write(&results)?;
     w.finish()?;
+    if let Some(path) = &args.entities {
+        let view = spot_score::entities::entity_view(&results, &DNS_ENTITIES)?;
+        let mut w = BatchWriter::create(path, &view.schema())?;
+        w.write(&view)?;
+        w.finish()?;
+    }
     summary.stages.push(("write", start.elapsed()));
     if let Some(stats) = &stats {
         print_stats(stats);

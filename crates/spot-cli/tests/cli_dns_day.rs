@@ -209,3 +209,79 @@ fn ml_dns_saves_and_reuses_its_model() {
     assert!(!err.contains("train"), "{err}");
     assert_eq!(scores(&trained), scores(&reused));
 }
+
+#[test]
+fn low_risk_feedback_dismisses_a_dns_finding_and_entities_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let day = dir.path().join("day");
+    ok(&[
+        "generate",
+        "dns",
+        "--out",
+        day.to_str().expect("path"),
+        "--records",
+        "8000",
+        "--seed",
+        "5",
+    ]);
+    let pcap = day.join("dns.pcap");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "ml",
+            "dns",
+            "--input",
+            pcap.to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+            "--iterations",
+            "3",
+            "--max-results",
+            "300",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    let (first, entities) = (
+        dir.path().join("first.csv"),
+        dir.path().join("entities.csv"),
+    );
+    run(&first, &["--entities", entities.to_str().expect("path")]);
+    let text = std::fs::read_to_string(&first).expect("results");
+    let header = fields(text.lines().next().expect("header"));
+    let at = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let top = fields(text.lines().nth(1).expect("a result"));
+    assert_eq!(top[at("signals")], "tunnel", "{top:?}");
+    let view = std::fs::read_to_string(&entities).expect("entities");
+    assert!(view.starts_with("level,entity,rows,best_rank,"), "{view}");
+    assert!(view.contains(&top[at("ip_dst")]), "{view}");
+
+    // The analyst marks the tunnel's top row low risk (Spot's 18-column feedback file).
+    let mut row = vec![String::new(); 18];
+    for (i, name) in [
+        (0, "frame_time"),
+        (1, "frame_len"),
+        (2, "ip_dst"),
+        (3, "dns_qry_name"),
+        (4, "dns_qry_class"),
+        (5, "dns_qry_type"),
+        (6, "dns_qry_rcode"),
+        (17, "unix_tstamp"),
+    ] {
+        row[i] = top[at(name)].clone();
+    }
+    row[12] = "3".into();
+    let fb = dir.path().join("dns_scores.csv");
+    std::fs::write(&fb, format!("header\n{}\n", row.join("\t"))).expect("feedback");
+    let second = dir.path().join("second.csv");
+    let (_, err) = run(&second, &["--feedback", fb.to_str().expect("path")]);
+    let text = std::fs::read_to_string(&second).expect("results");
+    // That tunnel's finding is gone (the slow tunnel, another client, may stay).
+    let this = format!("from {} (", top[at("ip_dst")]);
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("tunnel: ") && l.contains(&this)),
+        "{err}"
+    );
+    assert!(text.contains("DGA: "), "other findings stay");
+}
