@@ -1,48 +1,74 @@
 #!/usr/bin/env bash
-# Times native DNS decoding against tshark with Apache Spot's field list on the same generated
-# capture, in one run, and prints a Markdown table row for BENCHMARKS.md.
+# Times native DNS decoding (`spot decode dns`) against tshark with Apache Spot's field list on
+# the same generated capture, in one run, and prints a Markdown table for BENCHMARKS.md: both
+# times, the ratio, MB/s per core (bytes / CPU seconds) and peak RSS (`/usr/bin/time -v`).
 #
-#   benches/dns_vs_tshark.sh [SIZE_MB]      (default 1024: a ≥ 1 GB capture)
+#   SPOT=target/release/spot benches/dns_vs_tshark.sh [SIZE_MB]   (default 1024: a ≥ 1 GB capture)
 #
-# The capture is generated (deterministic seed) into benches/out/, which git ignores.
-# Needs tshark (`apt-get install -y tshark`) and GNU time (`/usr/bin/time`) for peak RSS.
+# The capture is a labeled synthetic day (`spot generate dns`, seed 42, ≈ 270 bytes per lookup)
+# generated into benches/out/, which git ignores, and kept for later runs.
+# Needs tshark (`apt-get install -y tshark`) and GNU time (`/usr/bin/time`).
+# Set TSHARK=skip to time spot alone (e.g. to check the script with a debug binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SPOT="${SPOT:-target/release/spot}"
 SIZE_MB="${1:-1024}"
+TSHARK="${TSHARK:-tshark}"
 OUT=benches/out
+DAY="$OUT/dns-${SIZE_MB}mb"
+PCAP="$DAY/dns.pcap"
 mkdir -p "$OUT"
-PCAP="$OUT/dns-${SIZE_MB}mb.pcap"
+[ -x "$SPOT" ] || { echo "no spot binary at $SPOT (cargo build --release, or set SPOT=...)" >&2; exit 1; }
 
-cargo build --release -p spot-decode --example gen_dns_pcap --example decode_dns
-BIN=target/release/examples
 if [ ! -s "$PCAP" ]; then
-  "$BIN/gen_dns_pcap" "$PCAP" "$SIZE_MB" 42
+  # Lookups (query + response) average about 270 bytes of capture.
+  RECORDS=$(( SIZE_MB * 1000000 / 270 + 1000 ))
+  "$SPOT" generate dns --out "$DAY" --records "$RECORDS" --seed 42
 fi
 BYTES=$(stat -c %s "$PCAP")
 
 timed() { # label, command...: prints "wall_s cpu_s peak_kb"
-  local log="$OUT/$1.time"
+  local label="$1"
   shift
-  /usr/bin/time -f "%e %U %S %M" -o "$log" "$@" > /dev/null 2> "$OUT/stderr.log" || { cat "$OUT/stderr.log"; exit 1; }
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$log"
+  /usr/bin/time -v -o "$OUT/$label.time" "$@" > "$OUT/$label.stdout" 2> "$OUT/$label.stderr" \
+    || { cat "$OUT/$label.stderr" >&2; exit 1; }
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+    END { printf "%.2f %.2f %d\n", w, u + s, m }' "$OUT/$label.time"
 }
 
 # Warm the page cache so both tools read from memory.
 cat "$PCAP" > /dev/null
 
-read -r NATIVE_S NATIVE_CPU NATIVE_KB < <(timed native "$BIN/decode_dns" "$PCAP" --out "$OUT/dns.csv")
-read -r TSHARK_S TSHARK_CPU TSHARK_KB < <(timed tshark tshark -n -r "$PCAP" -T fields \
-  -E separator=, -E header=y -E quote=d \
-  -e frame.time -e frame.time_epoch -e frame.len -e ip.src -e ip.dst -e dns.resp.name \
-  -e dns.resp.type -e dns.resp.class -e dns.flags.rcode -e dns.a \
-  -Y 'dns.flags.response == 1')
+read -r NATIVE_S NATIVE_CPU NATIVE_KB < <(timed spot "$SPOT" --threads 1 decode dns "$PCAP" --out "$OUT/dns-spot.csv")
+NATIVE_ROWS=$(( $(wc -l < "$OUT/dns-spot.csv") - 1 ))
+if [ "$TSHARK" = skip ]; then
+  TSHARK_S=0 TSHARK_CPU=0 TSHARK_KB=0 TSHARK_ROWS=0
+else
+  # Apache Spot's ingest field list (spot-ingest/pipelines/dns), responses only.
+  read -r TSHARK_S TSHARK_CPU TSHARK_KB < <(timed tshark "$TSHARK" -n -r "$PCAP" -T fields \
+    -E separator=, -E header=y -E occurrence=f \
+    -e frame.time -e frame.time_epoch -e frame.len -e ip.src -e ip.dst -e dns.resp.name \
+    -e dns.resp.type -e dns.resp.class -e dns.flags.rcode -e dns.a \
+    -Y 'dns.flags.response == 1')
+  TSHARK_ROWS=$(( $(wc -l < "$OUT/tshark.stdout") - 1 ))
+fi
 
-python3 - "$BYTES" "$NATIVE_S" "$NATIVE_CPU" "$NATIVE_KB" "$TSHARK_S" "$TSHARK_CPU" "$TSHARK_KB" <<'EOF'
+python3 - "$BYTES" "$NATIVE_S" "$NATIVE_CPU" "$NATIVE_KB" "$NATIVE_ROWS" \
+  "$TSHARK_S" "$TSHARK_CPU" "$TSHARK_KB" "$TSHARK_ROWS" "$SPOT" <<'PY'
 import sys
 b = int(sys.argv[1])
-ns, nc, nkb, ts, tc, tkb = map(float, sys.argv[2:])
+ns, nc, nkb, nrows, ts, tc, tkb, trows = map(float, sys.argv[2:10])
+spot = sys.argv[10]
 ns, nc = max(ns, 0.01), max(nc, 0.01)
-print("| bytes | spot wall s | spot CPU s | MB/s per core | spot peak RSS | tshark wall s | tshark CPU s | tshark peak RSS | speed-up (wall / CPU) |")
-print("|---|---|---|---|---|---|---|---|---|")
-print(f"| {b} | {ns:.2f} | {nc:.2f} | {b/1e6/nc:.0f} | {nkb/1024:.0f} MiB | {ts:.2f} | {tc:.2f} | {tkb/1024:.0f} MiB | {ts/ns:.0f}x / {tc/nc:.0f}x |")
-EOF
+print(f"capture: {b / 1e6:.0f} MB, {nrows:.0f} responses decoded by spot, {trows:.0f} rows from tshark; binary {spot}")
+print()
+print("| tool | wall s | CPU s | MB/s per core | peak RSS |")
+print("|---|---|---|---|---|")
+print(f"| spot decode dns (1 thread) | {ns:.2f} | {nc:.2f} | {b / 1e6 / nc:.0f} | {nkb / 1024:.0f} MiB |")
+if tc > 0:
+    print(f"| tshark -T fields (Spot's fields) | {ts:.2f} | {tc:.2f} | {b / 1e6 / tc:.1f} | {tkb / 1024:.0f} MiB |")
+    print()
+    print(f"speed-up: {ts / ns:.0f}x wall, {tc / nc:.0f}x CPU")
+PY

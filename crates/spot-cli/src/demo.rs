@@ -148,6 +148,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         spot_out.display(),
         args.out.join("flow_entities.csv").display()
     );
+    crate::demo_dns::run(&args.out, args.seed, args.top)?;
     Ok(())
 }
 

@@ -10,10 +10,10 @@ use arrow::compute::take_record_batch;
 use arrow::datatypes::Int64Type;
 use chrono::{DateTime, Datelike, Timelike};
 use clap::Args;
-use spot_decode::dns::{DnsReader, DnsStats};
-use spot_decode::{BatchWriter, OutputFormat};
+use spot_decode::dns::{DnsInputKind, DnsReader, DnsStats, open_dns_records};
+use spot_decode::{BatchWriter, DecodeError, FlowReader, OutputFormat};
 use spot_features::CorpusBuilder;
-use spot_features::dns::{DnsWords, add_dns_feedback, read_dns_feedback};
+use spot_features::dns::{DnsWords, add_dns_feedback, dns_feedback_batch, read_dns_feedback};
 use spot_features::domain::TopDomains;
 use spot_score::{Analysis, Progress, Summary};
 
@@ -178,9 +178,66 @@ pub fn decode(args: &DecodeDnsArgs) -> Result<()> {
     Ok(())
 }
 
+/// The input of `spot ml dns`: captures, or records already decoded.
+enum DnsSource {
+    Capture(DnsReader),
+    Records(FlowReader),
+}
+
+type Batches<'a> = Box<dyn Iterator<Item = Result<RecordBatch, DecodeError>> + 'a>;
+
+impl DnsSource {
+    /// Captures or decoded records, detected per input; all inputs must be of one kind.
+    fn open(inputs: &[PathBuf], capture: &CaptureArgs, batch_size: usize) -> Result<Self> {
+        let mut kind = None;
+        for p in inputs {
+            let k = DnsInputKind::detect(p)?;
+            match kind {
+                None => kind = Some((k, p)),
+                Some((first, q)) if first != k => bail!(
+                    "{} holds {} but {} holds {}: give captures or decoded records, not both",
+                    q.display(),
+                    describe(first),
+                    p.display(),
+                    describe(k)
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(match kind.map(|k| k.0) {
+            Some(DnsInputKind::Records) => {
+                DnsSource::Records(open_dns_records(inputs)?.with_batch_size(batch_size))
+            }
+            _ => DnsSource::Capture(capture.reader(inputs, batch_size)?),
+        })
+    }
+
+    fn schema(&self) -> arrow::datatypes::SchemaRef {
+        match self {
+            DnsSource::Capture(r) => r.schema(),
+            DnsSource::Records(r) => r.schema(),
+        }
+    }
+
+    fn batches(&self) -> Batches<'_> {
+        match self {
+            DnsSource::Capture(r) => Box::new(r.batches()),
+            DnsSource::Records(r) => Box::new(r.batches()),
+        }
+    }
+}
+
+fn describe(kind: DnsInputKind) -> &'static str {
+    match kind {
+        DnsInputKind::Capture => "packet captures",
+        DnsInputKind::Records => "decoded DNS records",
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct DnsArgs {
-    /// Capture files (pcap, pcapng, optionally gzip) or folders searched for them.
+    /// Packet captures (pcap, pcapng, optionally gzip), or DNS records decoded by `spot decode
+    /// dns` (CSV, Parquet, Hive folders); files or folders, detected per input.
     #[arg(long, required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
     #[command(flatten)]
@@ -193,7 +250,19 @@ pub struct DnsArgs {
     /// Your own domain label (e.g. `intel`): class 2 in words.
     #[arg(long)]
     pub user_domain: Option<String>,
+    /// Also write the entity view of the results (one row per client and query name, and per
+    /// client, by best rank) to this `.csv` or `.parquet` file.
+    #[arg(long)]
+    pub entities: Option<PathBuf>,
 }
+
+/// DNS entities: a client and the name it asked; a client.
+const DNS_ENTITIES: spot_score::entities::EntitySpec<'static> = spot_score::entities::EntitySpec {
+    pair: ("ip_dst", "dns_qry_name"),
+    unordered: false,
+    hosts: &["ip_dst"],
+    time: Some("unix_tstamp"),
+};
 
 /// Runs the DNS analysis; prints the summary on stderr and returns the results.
 pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
@@ -202,43 +271,63 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     if let Some(p) = &c.invalid_out {
         OutputFormat::from_path(p)?;
     }
+    if let Some(p) = &args.entities {
+        OutputFormat::from_path(p)?;
+    }
     let top = match &args.top_domains {
         Some(p) => TopDomains::from_csv_path(p)?,
         None => TopDomains::default(),
     };
     let creator = DnsWords::new(Arc::new(top), args.user_domain.clone());
-    let reader = args.capture.reader(&args.input, c.batch_size)?;
-    let analysis = Analysis::new(&creator, c.config());
+    let source = DnsSource::open(&args.input, &args.capture, c.batch_size)?;
+    let mut analysis = Analysis::new(&creator, c.config());
+    let feedback = c.feedback.as_deref().map(read_dns_feedback).transpose()?;
+    if c.mode == crate::flow::Mode::Combined {
+        analysis = analysis.with_detectors(spot_score::detect::dns::default_dns_detectors());
+        if let Some(rows) = &feedback {
+            analysis = analysis.with_low_risk(dns_feedback_batch(rows));
+        }
+    }
     let mut summary = Summary::default();
     let mut bars = Bars::new().with_iterations(c.model.verbose);
     let mut corpus = CorpusBuilder::new();
-    let schema = reader.schema();
+    let schema = source.schema();
     let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
     let mut sink = |b: &RecordBatch| invalid.write(b);
     bars.stage("words", None);
-    let mut batches = reader.batches();
-    analysis.corpus(
-        batches.by_ref(),
-        &mut corpus,
-        &mut sink,
-        &mut summary,
-        &mut bars,
-    )?;
-    let stats = batches.stats().clone();
-    drop(batches);
+    let stats = match &source {
+        DnsSource::Capture(reader) => {
+            let mut batches = reader.batches();
+            analysis.corpus(
+                batches.by_ref(),
+                &mut corpus,
+                &mut sink,
+                &mut summary,
+                &mut bars,
+            )?;
+            Some(batches.stats().clone())
+        }
+        DnsSource::Records(reader) => {
+            analysis.corpus(
+                reader.batches(),
+                &mut corpus,
+                &mut sink,
+                &mut summary,
+                &mut bars,
+            )?;
+            None
+        }
+    };
     invalid.finish()?;
-    if let Some(fb) = &c.feedback {
-        let rows = read_dns_feedback(fb)?;
-        summary.feedback_rows = add_dns_feedback(&mut corpus, &rows, c.dupfactor, &creator) as u64;
+    if let Some(rows) = &feedback {
+        summary.feedback_rows = add_dns_feedback(&mut corpus, rows, c.dupfactor, &creator) as u64;
     }
-    let model = analysis
-        .fit(corpus, &mut summary, &mut bars)
-        .context("training the topic model")?;
+    let model = crate::flow::model(&analysis, corpus, &c.model, &mut summary, &mut bars)?;
     bars.stage("score", Some(summary.read));
-    let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
+    let results = analysis.score(&model, source.batches(), &mut summary, &mut bars)?;
     bars.finish();
     let results = if results.num_columns() == 0 {
-        RecordBatch::new_empty(with_score(&schema))
+        RecordBatch::new_empty(spot_score::scored_schema(&schema))
     } else {
         results
     };
@@ -246,19 +335,16 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let mut w = BatchWriter::create(&c.out, &results.schema())?;
     w.write(&results)?;
     w.finish()?;
+    if let Some(path) = &args.entities {
+        let view = spot_score::entities::entity_view(&results, &DNS_ENTITIES)?;
+        let mut w = BatchWriter::create(path, &view.schema())?;
+        w.write(&view)?;
+        w.finish()?;
+    }
     summary.stages.push(("write", start.elapsed()));
-    print_stats(&stats);
+    if let Some(stats) = &stats {
+        print_stats(stats);
+    }
     eprintln!("{summary}");
     Ok((results, summary))
-}
-
-fn with_score(schema: &arrow::datatypes::Schema) -> arrow::datatypes::SchemaRef {
-    let mut fields: Vec<arrow::datatypes::Field> =
-        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(arrow::datatypes::Field::new(
-        "score",
-        arrow::datatypes::DataType::Float64,
-        true,
-    ));
-    Arc::new(arrow::datatypes::Schema::new(fields))
 }

@@ -15,7 +15,8 @@ pub struct EvalArgs {
     /// column (empty for normal records), e.g. a day written by `spot generate`.
     #[arg(long)]
     pub labels: PathBuf,
-    /// Results of `spot ml ...` (best first) with the same id column.
+    /// Results of `spot ml ...` (best first) with the same id column (or, for DNS decoded from
+    /// captures, `frame_number`).
     pub results: PathBuf,
 }
 
@@ -84,7 +85,8 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     }
     let mut ranked = Vec::new();
     for b in read(&args.results)? {
-        let id = column(&b, &["row_id", "id"], &args.results)?;
+        // DNS results from captures carry the frame number the labels are keyed by.
+        let id = column(&b, &["row_id", "id", "frame_number"], &args.results)?;
         for i in 0..b.num_rows() {
             ranked.push(text(b.column(id).as_ref(), i)?);
         }

@@ -212,30 +212,7 @@ fn analyse(args: &FlowArgs, score: bool) -> Result<(Option<RecordBatch>, Summary
         summary.feedback_rows =
             add_flow_feedback(&mut corpus, rows, c.dupfactor, &args.feedback_proto) as u64;
     }
-    let m = &c.model;
-    let model = match &m.model {
-        Some(path) => {
-            let mut model = FittedModel::load(path)?;
-            let corpus = corpus.build();
-            if m.unseen == Unseen::Infer {
-                bars.stage("fold-in", None);
-                model.fold_in(&corpus, 50);
-            }
-            if analysis.is_combined() {
-                analysis.calibrate(&model, &corpus);
-            }
-            model
-        }
-        None => {
-            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
-            analysis
-                .fit_from(corpus, init.as_ref(), &mut summary, &mut bars)
-                .context("training the topic model")?
-        }
-    };
-    if let Some(path) = &m.model_out {
-        model.save(path)?;
-    }
+    let model = model(&analysis, corpus, &c.model, &mut summary, &mut bars)?;
     if !score {
         bars.finish();
         return Ok((None, summary));
@@ -263,6 +240,43 @@ fn analyse(args: &FlowArgs, score: bool) -> Result<(Option<RecordBatch>, Summary
     }
     summary.stages.push(("write", start.elapsed()));
     Ok((Some(results), summary))
+}
+
+/// The model of a run: loaded (`--model`, folding unseen documents in with `--unseen infer`,
+/// and calibrating the combined mode's topic scores on this corpus) or trained (from
+/// `--init-model` if given), then saved with `--model-out`.
+pub fn model(
+    analysis: &Analysis,
+    corpus: CorpusBuilder,
+    m: &ModelArgs,
+    summary: &mut Summary,
+    bars: &mut Bars,
+) -> Result<FittedModel> {
+    let model = match &m.model {
+        Some(path) => {
+            let mut model = FittedModel::load(path)?;
+            let corpus = corpus.build();
+            if m.unseen == Unseen::Infer {
+                use spot_score::Progress;
+                bars.stage("fold-in", None);
+                model.fold_in(&corpus, 50);
+            }
+            if analysis.is_combined() {
+                analysis.calibrate(&model, &corpus);
+            }
+            model
+        }
+        None => {
+            let init = m.init_model.as_ref().map(FittedModel::load).transpose()?;
+            analysis
+                .fit_from(corpus, init.as_ref(), summary, bars)
+                .context("training the topic model")?
+        }
+    };
+    if let Some(path) = &m.model_out {
+        model.save(path)?;
+    }
+    Ok(model)
 }
 
 /// `--invalid-out`: the records that fail the validity rules, written as they are found; the

@@ -3,6 +3,7 @@
 mod collect;
 mod decode;
 mod demo;
+mod demo_dns;
 mod dns;
 mod eval;
 mod flow;
@@ -55,6 +56,8 @@ enum Command {
 enum GenerateCommand {
     /// Flow records: `.csv`, `.parquet`, or a folder (Hive `y=/m=/d=/h=` Parquet layout).
     Flow(demo::GenerateFlowArgs),
+    /// A DNS day: a pcap of queries and responses, a top-domains file and `row_id,attack` labels.
+    Dns(demo_dns::GenerateDnsArgs),
 }
 
 #[derive(Subcommand)]
@@ -85,7 +88,8 @@ enum MlCommand {
     Flow(flow::FlowArgs),
     /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
     Proxy(proxy::ProxyArgs),
-    /// DNS responses from packet captures (pcap, pcapng, gzip).
+    /// DNS responses from packet captures (pcap, pcapng, gzip) or decoded records (CSV,
+    /// Parquet, Hive folders).
     Dns(dns::DnsArgs),
 }
 
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+        Command::Generate(GenerateCommand::Dns(args)) => demo_dns::generate(&args),
         Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
         Command::Decode(cmd) => decode::run(cmd),
         Command::Collect(args) => collect::run(args),

@@ -415,6 +415,37 @@ pub fn parse_dns_feedback(text: &str, path: &Path) -> Result<Vec<DnsFeedbackRow>
     Ok(rows)
 }
 
+/// Low-risk feedback rows as a batch in the DNS columns (`frame_time`, `unix_tstamp`,
+/// `frame_len`, `ip_dst`, `dns_qry_name`, `dns_qry_class`, `dns_qry_type`, `dns_qry_rcode`),
+/// for the combined mode's detectors to recognise the findings the analyst dismissed.
+pub fn dns_feedback_batch(rows: &[DnsFeedbackRow]) -> RecordBatch {
+    use arrow::array::{Int32Array, Int64Array};
+    let strs = |f: &dyn Fn(&DnsFeedbackRow) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let i32s = |f: &dyn Fn(&DnsFeedbackRow) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from_iter_values(rows.iter().map(f)))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (col::FRAME_TIME, strs(&|r| &r.frame_time)),
+        (
+            col::UNIX_TSTAMP,
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.unix_tstamp),
+            )),
+        ),
+        (col::FRAME_LEN, i32s(&|r| r.frame_len)),
+        (col::IP_DST, strs(&|r| &r.ip_dst)),
+        (col::DNS_QRY_NAME, strs(&|r| &r.dns_qry_name)),
+        (col::DNS_QRY_CLASS, strs(&|r| &r.dns_qry_class)),
+        (col::DNS_QRY_TYPE, i32s(&|r| r.dns_qry_type)),
+        (col::DNS_QRY_RCODE, i32s(&|r| r.dns_qry_rcode)),
+    ];
+    // Columns of equal lengths and fixed types: this cannot fail.
+    RecordBatch::try_from_iter(columns)
+        .unwrap_or_else(|_| RecordBatch::new_empty(Arc::new(arrow::datatypes::Schema::empty())))
+}
+
 /// Adds every low-risk row's word to its client's document `dupfactor` times (rows whose word
 /// is `word_error` are left out, as Spot filters them). Returns the number of rows used.
 pub fn add_dns_feedback(
@@ -722,6 +753,18 @@ mod tests {
         assert_eq!(c.word_names(), ["1_6_9_1_0_1_1_0"]);
         assert_eq!(c.doc_names(), ["10.0.0.9"]);
         assert_eq!(c.total_tokens(), 100.0);
+        // The batch the combined mode's detectors read: the DNS columns in their types.
+        let b = dns_feedback_batch(&rows);
+        assert_eq!(b.num_rows(), 1);
+        let dw_words = dw.words(&b).unwrap();
+        assert_eq!(dw_words.valid_rows(), 1);
+        assert_eq!(
+            b.column_by_name("dns_qry_name")
+                .unwrap()
+                .as_string::<i32>()
+                .value(0),
+            "www.google.com"
+        );
         // No header: the first line is a row.
         let rows = parse_dns_feedback(&fb_line("3", "a.com"), Path::new("f")).unwrap();
         assert_eq!(rows.len(), 1);

@@ -1,5 +1,7 @@
 //! DNS from packet captures: the message parser ([`message`]) and [`DnsReader`], which turns
-//! pcap / pcapng files into record batches of Apache Spot's DNS table plus extra columns.
+//! pcap / pcapng files into record batches of Apache Spot's DNS table plus extra columns; and
+//! records already decoded, read back from CSV, Parquet or Hive folders ([`open_dns_records`]),
+//! with [`DnsInputKind::detect`] to tell the two apart.
 //!
 //! ```
 //! use spot_decode::dns::Message;
@@ -15,6 +17,7 @@
 
 pub mod message;
 mod reader;
+mod records;
 
 pub use message::{
     DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
@@ -24,3 +27,4 @@ pub use reader::{
     DEFAULT_BATCH_SIZE, DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
     extra_columns, tshark_frame_time,
 };
+pub use records::{DnsInputKind, RECORD_REQUIRED, open_dns_records};

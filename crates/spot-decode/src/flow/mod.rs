@@ -69,11 +69,47 @@ pub struct FlowReader {
     batch_size: usize,
 }
 
+/// The table a [`FlowReader`] reads: its canonical schema and the columns every file must have.
+#[derive(Clone, Copy)]
+struct Table {
+    canonical: fn() -> SchemaRef,
+    required: &'static [&'static str],
+    /// Whether nfdump's CSV and nfcapd files are recognised (flows only).
+    nfdump: bool,
+}
+
+const FLOW_TABLE: Table = Table {
+    canonical: flow_schema,
+    required: flow::REQUIRED,
+    nfdump: true,
+};
+
 impl FlowReader {
     /// Finds the flow files under `paths` (files, or folders searched recursively for
     /// `.csv`, `.csv.gz`, `.parquet` files and nfcapd's `nfcapd.YYYYMMDDhhmm` files) and checks
     /// their columns.
     pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<Self> {
+        Self::open_table(paths, FLOW_TABLE)
+    }
+
+    /// Reads CSV, Parquet and Hive folders of another table (e.g. decoded DNS records): columns
+    /// named in `canonical` take its types, and every file must have the `required` columns.
+    pub(crate) fn open_other<P: AsRef<Path>>(
+        paths: &[P],
+        canonical: fn() -> SchemaRef,
+        required: &'static [&'static str],
+    ) -> Result<Self> {
+        Self::open_table(
+            paths,
+            Table {
+                canonical,
+                required,
+                nfdump: false,
+            },
+        )
+    }
+
+    fn open_table<P: AsRef<Path>>(paths: &[P], table: Table) -> Result<Self> {
         let mut found = Vec::new();
         for p in paths {
             let p = p.as_ref();
@@ -92,8 +128,8 @@ impl FlowReader {
         let mut files = Vec::with_capacity(found.len());
         let mut schema: Option<(PathBuf, SchemaRef)> = None;
         for (path, partitions) in found {
-            let file = inspect(path, partitions)?;
-            let s = output_schema(&file);
+            let file = inspect(path, partitions, table)?;
+            let s = output_schema(&file, table);
             match &schema {
                 None => schema = Some((file.path.clone(), s)),
                 Some((first, expected)) if expected.fields() != s.fields() => {
@@ -116,7 +152,9 @@ impl FlowReader {
         }
         Ok(FlowReader {
             files,
-            schema: schema.map(|(_, s)| s).unwrap_or_else(flow_schema),
+            schema: schema
+                .map(|(_, s)| s)
+                .unwrap_or_else(|| (table.canonical)()),
             batch_size: DEFAULT_BATCH_SIZE,
         })
     }
@@ -308,7 +346,7 @@ fn partition_array(path: &Path, key: &str, value: &str, n: usize) -> Result<Arra
     })
 }
 
-fn output_schema(file: &InputFile) -> SchemaRef {
+fn output_schema(file: &InputFile, table: Table) -> SchemaRef {
     let mut fields: Vec<Field> = file
         .file_schema
         .fields()
@@ -320,7 +358,7 @@ fn output_schema(file: &InputFile) -> SchemaRef {
             fields.push(Field::new(k, partition_type(k), true));
         }
     }
-    canonical_schema(&Schema::new(fields), &flow_schema())
+    canonical_schema(&Schema::new(fields), &(table.canonical)())
 }
 
 fn is_hidden(name: &str) -> bool {
@@ -388,7 +426,8 @@ pub(crate) fn open_text(path: &Path, gzip: bool) -> Result<Box<dyn BufRead + Sen
 }
 
 /// Detects the format of one file and reads its schema.
-fn inspect(path: PathBuf, partitions: Vec<(String, String)>) -> Result<InputFile> {
+fn inspect(path: PathBuf, partitions: Vec<(String, String)>, table: Table) -> Result<InputFile> {
+    let flows = table.nfdump;
     let mut magic = [0u8; 4];
     let n = {
         let mut f = File::open(&path).map_err(|e| DecodeError::io(&path, e))?;
@@ -407,16 +446,16 @@ fn inspect(path: PathBuf, partitions: Vec<(String, String)>) -> Result<InputFile
         let builder = ParquetRecordBatchReaderBuilder::try_new(f)
             .map_err(|e| DecodeError::parquet(&path, e))?;
         let raw = builder.schema().clone();
-        check_required(&path, &raw, flow::REQUIRED)?;
+        check_required(&path, &raw, table.required)?;
         return Ok(InputFile {
-            file_schema: canonical_schema(&raw, &flow_schema()),
+            file_schema: canonical_schema(&raw, &(table.canonical)()),
             path,
             format: FlowFormat::Parquet,
             gzip: false,
             partitions,
         });
     }
-    if n == 4 && crate::nfcapd::is_nfdump_magic(&magic) {
+    if flows && n == 4 && crate::nfcapd::is_nfdump_magic(&magic) {
         // Reading the header rejects other layouts (nfdump 1.6) with a typed error here.
         crate::nfcapd::NfcapdReader::open(&path)?;
         return Ok(InputFile {
@@ -444,7 +483,7 @@ fn inspect(path: PathBuf, partitions: Vec<(String, String)>) -> Result<InputFile
         .split(',')
         .map(|s| s.trim().trim_matches('"'))
         .collect();
-    if nfdump::is_nfdump_header(&names) {
+    if flows && nfdump::is_nfdump_header(&names) {
         let file_schema = nfdump::schema_for(&path, &names)?;
         return Ok(InputFile {
             path,
@@ -460,9 +499,9 @@ fn inspect(path: PathBuf, partitions: Vec<(String, String)>) -> Result<InputFile
             .map(|n| Field::new(*n, DataType::Utf8, true))
             .collect::<Vec<_>>(),
     );
-    check_required(&path, &raw, flow::REQUIRED)?;
+    check_required(&path, &raw, table.required)?;
     Ok(InputFile {
-        file_schema: canonical_schema(&raw, &flow_schema()),
+        file_schema: canonical_schema(&raw, &(table.canonical)()),
         path,
         format: FlowFormat::SpotCsv,
         gzip,

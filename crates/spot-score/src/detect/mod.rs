@@ -6,6 +6,7 @@
 //! kept in the results, a human-readable reason. Detectors only read the batches, so the scoring
 //! pass can ask them from many threads at once.
 
+pub mod dns;
 pub mod flow;
 
 use arrow::array::RecordBatch;
