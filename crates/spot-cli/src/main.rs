@@ -3,6 +3,7 @@
 mod collect;
 mod decode;
 mod demo;
+mod demo_proxy;
 mod dns;
 mod eval;
 mod flow;
@@ -49,6 +50,8 @@ enum Command {
 enum GenerateCommand {
     /// Flow records: `.csv`, `.parquet`, or a folder (Hive `y=/m=/d=/h=` Parquet layout).
     Flow(demo::GenerateFlowArgs),
+    /// Proxy requests: a Blue Coat ELFF log, a top-domains CSV and a labels file in a folder.
+    Proxy(demo_proxy::GenerateProxyArgs),
 }
 
 #[derive(Subcommand)]
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
+        Command::Generate(GenerateCommand::Proxy(args)) => demo_proxy::generate(&args),
         Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
         Command::Decode(cmd) => decode::run(cmd),
         Command::Collect(args) => collect::run(args),

@@ -17,6 +17,7 @@ use spot_score::{Analysis, Progress, Summary};
 
 use crate::flow::CommonArgs;
 use crate::flow::InvalidOut;
+use crate::flow::Mode;
 use crate::progress::Bars;
 
 /// Where and how to read proxy logs.
@@ -187,7 +188,10 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     let score_words = ProxyWords::new(top, args.user_domain.clone(), scored_agents);
 
     // Pass 1: words and corpus.
-    let train = Analysis::new(&train_words, c.config());
+    let mut train = Analysis::new(&train_words, c.config());
+    if c.mode == Mode::Combined {
+        train = train.with_detectors(spot_score::detect::proxy::default_proxy_detectors());
+    }
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
     let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
@@ -209,7 +213,8 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
 
     // Pass 2: scores, with the user-agent counts of the scored records.
     bars.stage("score", Some(summary.read));
-    let scorer = Analysis::new(&score_words, c.config());
+    // The detectors observed the corpus pass; they score with the scoring words.
+    let scorer = Analysis::new(&score_words, c.config()).with_detectors(train.take_detectors());
     let results = scorer.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();
     let results = with_word_column(&results, &score_words)?;
@@ -233,7 +238,10 @@ fn with_word_column(results: &RecordBatch, words: &ProxyWords) -> Result<RecordB
     let w = words.words(results)?;
     let word: ArrayRef = std::sync::Arc::new(w.pairs[0].1.clone());
     let schema = results.schema();
-    let n = results.num_columns();
+    // Before `score` (the last column in spot mode; combined mode adds columns after it).
+    let n = schema
+        .index_of("score")
+        .map_or(results.num_columns(), |i| i + 1);
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     let mut cols = results.columns().to_vec();
     fields.insert(

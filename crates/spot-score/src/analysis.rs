@@ -187,6 +187,12 @@ impl<'a> Analysis<'a> {
         self
     }
 
+    /// Takes the detectors out (leaving none), e.g. to hand the detectors that observed this
+    /// analysis's corpus pass to another analysis that scores with other words.
+    pub fn take_detectors(&self) -> Vec<Box<dyn Detector>> {
+        std::mem::take(&mut *self.detectors())
+    }
+
     /// Whether detectors are attached (combined mode).
     pub fn is_combined(&self) -> bool {
         !self.detectors().is_empty()

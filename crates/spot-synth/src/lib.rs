@@ -11,5 +11,10 @@
 //! ```
 
 mod flow;
+mod proxy;
 
 pub use flow::{AttackKind, FlowDay, FlowDayConfig, InjectedAttack, flow_day};
+pub use proxy::{
+    InjectedProxyAttack, PROXY_DAY_FIELDS, ProxyAttackKind, ProxyDay, ProxyDayConfig, ProxyRequest,
+    proxy_day,
+};

@@ -7,6 +7,7 @@
 //! pass can ask them from many threads at once.
 
 pub mod flow;
+pub mod proxy;
 
 use arrow::array::RecordBatch;
 use spot_features::FeatureError;
