@@ -16,8 +16,8 @@ if [ -z "${SPOT:-}" ]; then
   SPOT=target/release/spot
 fi
 spot=$SPOT
-echo "| seed | records | mode | AP | kinds in top 0.1% | kinds in top 1% | port_scan | exfiltration | beacon | brute_force |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| seed | records | mode | AP | kinds in top 0.1% | kinds in top 1% | port_scan | exfiltration | beacon | brute_force | tunnel |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for seed in "${seeds[@]}"; do
   day="$out/day-$seed.parquet"
   "$spot" generate flow --records "$records" --seed "$seed" --out "$day" 2>/dev/null
@@ -35,7 +35,7 @@ k1 = re.search(r"top 1%: (\d+ of \d+)", text).group(1)
 def rank(kind):
     m = re.search(kind + r"\s+\d+ records, (best rank (\d+)|not ranked)", text)
     return m.group(2) if m and m.group(2) else "—"
-print(f"| {sys.argv[2]} | {total} | {sys.argv[3]} | {ap} | {k01} | {k1} | " + " | ".join(rank(k) for k in ["port_scan", "exfiltration", "beacon", "brute_force"]) + " |")
+print(f"| {sys.argv[2]} | {total} | {sys.argv[3]} | {ap} | {k01} | {k1} | " + " | ".join(rank(k) for k in ["port_scan", "exfiltration", "beacon", "brute_force", "tunnel"]) + " |")
 PY
   done
 done

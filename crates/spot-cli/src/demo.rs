@@ -43,11 +43,15 @@ pub struct GenerateFlowArgs {
     /// Seed of the generated day.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Seed of the network (hosts, sites) when several days must share it; default: `--seed`.
+    #[arg(long)]
+    pub network_seed: Option<u64>,
 }
 
 pub fn generate_flow(args: &GenerateFlowArgs) -> Result<()> {
     let day = flow_day(&FlowDayConfig {
         seed: args.seed,
+        network_seed: args.network_seed,
         ..FlowDayConfig::with_records(args.records)
     });
     let n = if args.out.extension().is_some() {
@@ -60,11 +64,12 @@ pub fn generate_flow(args: &GenerateFlowArgs) -> Result<()> {
     eprintln!("wrote {n} flow records to {}", args.out.display());
     for a in &day.attacks {
         eprintln!(
-            "  injected {:<13} {} -> {} ({} records)",
+            "  injected {:<13} {} -> {} ({} records): {}",
             a.kind.label(),
             a.attacker,
             a.target,
-            a.records
+            a.records,
+            a.variant
         );
     }
     Ok(())
@@ -99,11 +104,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     );
     for a in &day.attacks {
         eprintln!(
-            "  injected {:<13} {} -> {} ({} records)",
+            "  injected {:<13} {} -> {} ({} records): {}",
             a.kind.label(),
             a.attacker,
             a.target,
-            a.records
+            a.records,
+            a.variant
         );
     }
 
@@ -127,19 +133,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             model: Default::default(),
         },
         feedback_proto: "TCP".into(),
+        entities: Some(args.out.join("flow_entities.csv")),
     };
     let (results, _) = crate::flow::run(&flow_args)?;
     let spot_out = args.out.join("flow_results_spot_mode.csv");
     let mut spot_args = flow_args.clone();
     spot_args.common.mode = crate::flow::Mode::Spot;
     spot_args.common.out = spot_out.clone();
+    spot_args.entities = None;
     let (spot_results, _) = crate::flow::run(&spot_args)?;
     print_top(&results, args.top, written)?;
+    print_entities(&results, 10)?;
     print_attacks(&results, &spot_results, written, &day.attacks)?;
     println!(
-        "\nall results: {} (Apache Spot mode: {})",
+        "\nall results: {} (Apache Spot mode: {}); entity view: {}",
         out.display(),
-        spot_out.display()
+        spot_out.display(),
+        args.out.join("flow_entities.csv").display()
     );
     crate::demo_proxy::run(&args.out, args.seed, args.proxy_users, args.top)?;
     Ok(())
@@ -187,6 +197,33 @@ fn print_top(results: &RecordBatch, top: usize, total: u64) -> Result<()> {
                 attack.value(i)
             },
             why
+        );
+    }
+    Ok(())
+}
+
+/// The most suspicious host pairs of the entity view.
+fn print_entities(results: &RecordBatch, top: usize) -> Result<()> {
+    let view = spot_score::entities::entity_view(results, &spot_score::entities::EntitySpec::FLOW)?;
+    let level = column(&view, "level")?.as_string::<i32>();
+    let entity = column(&view, "entity")?.as_string::<i32>();
+    let rows = column(&view, "rows")?.as_primitive::<arrow::datatypes::UInt64Type>();
+    let rank = column(&view, "best_rank")?.as_primitive::<arrow::datatypes::Int64Type>();
+    let signals = column(&view, "signals")?.as_string::<i32>();
+    println!("\nMost suspicious host pairs (entity view):\n");
+    println!("{:>9}  {:>6}  {:<36}  signals", "best rank", "rows", "pair");
+    let pairs = (0..view.num_rows()).filter(|&i| level.value(i) == "pair");
+    for i in pairs.take(top) {
+        println!(
+            "{:>9}  {:>6}  {:<36}  {}",
+            rank.value(i),
+            rows.value(i),
+            entity.value(i),
+            if signals.value(i).is_empty() {
+                "topic"
+            } else {
+                signals.value(i)
+            }
         );
     }
     Ok(())

@@ -7,7 +7,7 @@ use arrow::array::RecordBatch;
 use clap::Args;
 use spot_decode::{BatchWriter, FlowReader};
 use spot_features::CorpusBuilder;
-use spot_features::feedback::{add_flow_feedback, read_flow_feedback};
+use spot_features::feedback::{add_flow_feedback, flow_feedback_batch, read_flow_feedback};
 use spot_features::flow::FlowWords;
 use spot_model::{FittedModel, LdaConfig, Optimizer};
 use spot_score::{Analysis, AnalysisConfig, ScoreFilter, Summary};
@@ -140,6 +140,10 @@ pub struct FlowArgs {
     /// Protocol for feedback rows (Spot's flow feedback file has no protocol column).
     #[arg(long, default_value = "TCP")]
     pub feedback_proto: String,
+    /// Also write the entity view of the results (one row per host pair and per host, by best
+    /// rank) to this `.csv` or `.parquet` file.
+    #[arg(long)]
+    pub entities: Option<PathBuf>,
 }
 
 /// Runs the flow analysis; prints the summary line on stderr and returns the results.
@@ -153,14 +157,21 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     let c = &args.common;
     // Fail on a bad output path before doing any work.
     spot_decode::OutputFormat::from_path(&c.out)?;
+    if let Some(p) = &args.entities {
+        spot_decode::OutputFormat::from_path(p)?;
+    }
     if let Some(p) = &c.invalid_out {
         spot_decode::OutputFormat::from_path(p)?;
     }
     let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
     let creator = FlowWords;
+    let feedback = c.feedback.as_deref().map(read_flow_feedback).transpose()?;
     let mut analysis = Analysis::new(&creator, c.config());
     if c.mode == Mode::Combined {
         analysis = analysis.with_detectors(spot_score::detect::flow::default_flow_detectors());
+        if let Some(rows) = &feedback {
+            analysis = analysis.with_low_risk(flow_feedback_batch(rows, &args.feedback_proto));
+        }
     }
     let mut summary = Summary::default();
     let mut bars = Bars::new();
@@ -179,18 +190,21 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         &mut bars,
     )?;
     invalid.finish()?;
-    if let Some(fb) = &c.feedback {
-        let rows = read_flow_feedback(fb)?;
+    if let Some(rows) = &feedback {
         summary.feedback_rows =
-            add_flow_feedback(&mut corpus, &rows, c.dupfactor, &args.feedback_proto) as u64;
+            add_flow_feedback(&mut corpus, rows, c.dupfactor, &args.feedback_proto) as u64;
     }
     let m = &c.model;
     let model = match &m.model {
         Some(path) => {
             let mut model = FittedModel::load(path)?;
+            let corpus = corpus.build();
             if m.unseen == Unseen::Infer {
                 bars.stage("fold-in", None);
-                model.fold_in(&corpus.build(), 50);
+                model.fold_in(&corpus, 50);
+            }
+            if analysis.is_combined() {
+                analysis.calibrate(&model, &corpus);
             }
             model
         }
@@ -218,6 +232,13 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     let mut w = BatchWriter::create(&c.out, &results.schema())?;
     w.write(&results)?;
     w.finish()?;
+    if let Some(path) = &args.entities {
+        let view =
+            spot_score::entities::entity_view(&results, &spot_score::entities::EntitySpec::FLOW)?;
+        let mut w = BatchWriter::create(path, &view.schema())?;
+        w.write(&view)?;
+        w.finish()?;
+    }
     summary.stages.push(("write", start.elapsed()));
     Ok((results, summary))
 }

@@ -214,7 +214,7 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     // Pass 2: scores, with the user-agent counts of the scored records.
     bars.stage("score", Some(summary.read));
     // The detectors observed the corpus pass; they score with the scoring words.
-    let scorer = Analysis::new(&score_words, c.config()).with_detectors(train.take_detectors());
+    let scorer = train.hand_over(Analysis::new(&score_words, c.config()));
     let results = scorer.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();
     let results = with_word_column(&results, &score_words)?;

@@ -155,6 +155,54 @@ pub fn add_flow_feedback(
     used
 }
 
+/// The low-risk rows of a flow feedback file as a batch of flow columns (`treceived`,
+/// `trhour`, `trminute`, `trsec`, `sip`, `dip`, `sport`, `dport`, `proto`, `ipkt`, `ibyt`), so
+/// that behavioural detectors can say which of their findings the analyst dismissed. Rows
+/// without a protocol get `default_proto`.
+pub fn flow_feedback_batch(
+    rows: &[FlowFeedbackRow],
+    default_proto: &str,
+) -> arrow::array::RecordBatch {
+    use arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray};
+    use std::sync::Arc;
+    let low: Vec<&FlowFeedbackRow> = rows.iter().filter(|r| r.sev == LOW_RISK).collect();
+    let strs = |f: &dyn Fn(&FlowFeedbackRow) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(
+            low.iter().map(|r| f(r)).collect::<Vec<_>>(),
+        ))
+    };
+    let i32s = |f: &dyn Fn(&FlowFeedbackRow) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from(
+            low.iter().map(|r| f(r)).collect::<Vec<_>>(),
+        ))
+    };
+    let i64s = |f: &dyn Fn(&FlowFeedbackRow) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from(
+            low.iter().map(|r| f(r)).collect::<Vec<_>>(),
+        ))
+    };
+    arrow::array::RecordBatch::try_from_iter([
+        (
+            "treceived",
+            strs(&|r| format!("{:02}:{:02}:{:02}", r.hour, r.minute, r.second)),
+        ),
+        ("trhour", i32s(&|r| r.hour)),
+        ("trminute", i32s(&|r| r.minute)),
+        ("trsec", i32s(&|r| r.second)),
+        ("sip", strs(&|r| r.sip.clone())),
+        ("dip", strs(&|r| r.dip.clone())),
+        ("sport", i32s(&|r| r.sport)),
+        ("dport", i32s(&|r| r.dport)),
+        (
+            "proto",
+            strs(&|r| r.proto.clone().unwrap_or_else(|| default_proto.to_string())),
+        ),
+        ("ipkt", i64s(&|r| r.ipkt)),
+        ("ibyt", i64s(&|r| r.ibyt)),
+    ])
+    .expect("columns of equal length")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +265,21 @@ mod tests {
         let c = c.build();
         assert_eq!(c.doc_names(), ["10.0.0.5", "203.0.113.9"]);
         assert_eq!(c.total_tokens(), 14.0);
+    }
+
+    #[test]
+    fn low_risk_rows_become_a_batch_for_the_detectors() {
+        let rows = parse_flow_feedback(
+            "3\t2026-11-25 13:05:09\t10.0.9.50\t10.1.0.4\t50000\t445\t1\t44\n\
+             1\t2026-11-25 13:05:10\t10.0.9.50\t10.1.0.5\t50000\t445\t1\t44\n",
+            Path::new("fb.tsv"),
+        )
+        .unwrap();
+        let b = flow_feedback_batch(&rows, "TCP");
+        assert_eq!(b.num_rows(), 1, "only low-risk rows");
+        let c = crate::flow::FlowColumns::new(&b).unwrap();
+        assert_eq!(c.dip().value(0), "10.1.0.4");
+        assert_eq!(c.proto().value(0), "TCP");
+        assert_eq!(c.hour().value(0), 13);
     }
 }

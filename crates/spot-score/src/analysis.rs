@@ -19,6 +19,7 @@ use spot_decode::DecodeError;
 use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
 use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
 
+use crate::calibrate::TopicCalibration;
 use crate::combined;
 use crate::detect::Detector;
 use crate::score::score_words;
@@ -94,6 +95,9 @@ pub struct Summary {
     pub written: u64,
     /// Low-risk feedback rows that joined training (before duplication).
     pub feedback_rows: u64,
+    /// Detector findings (a detector's entity) dismissed because an analyst marked one of their
+    /// rows low risk (combined mode).
+    pub dismissed: u64,
     /// Documents (IPs) and words in the model.
     pub documents: usize,
     pub words: usize,
@@ -122,6 +126,9 @@ impl fmt::Display for Summary {
         if self.feedback_rows > 0 {
             write!(f, ", feedback rows {}", self.feedback_rows)?;
         }
+        if self.dismissed > 0 {
+            write!(f, ", findings dismissed by feedback {}", self.dismissed)?;
+        }
         write!(f, "; {} documents, {} words", self.documents, self.words)?;
         let total: f64 = self.stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
         let stages: Vec<String> = self
@@ -139,6 +146,10 @@ pub struct Analysis<'a> {
     creator: &'a dyn WordCreator,
     config: AnalysisConfig,
     detectors: Mutex<Vec<Box<dyn Detector>>>,
+    calibration: Mutex<Option<TopicCalibration>>,
+    low_risk: Option<RecordBatch>,
+    /// (detector index, entity) findings dismissed by low-risk feedback.
+    dismissed: Mutex<rustc_hash::FxHashSet<(usize, u64)>>,
 }
 
 /// One batch's share of pass 1: its counts, invalid counts, invalid rows and row count.
@@ -177,6 +188,9 @@ impl<'a> Analysis<'a> {
             creator,
             config,
             detectors: Mutex::new(Vec::new()),
+            calibration: Mutex::new(None),
+            low_risk: None,
+            dismissed: Mutex::new(Default::default()),
         }
     }
 
@@ -187,10 +201,26 @@ impl<'a> Analysis<'a> {
         self
     }
 
-    /// Takes the detectors out (leaving none), e.g. to hand the detectors that observed this
-    /// analysis's corpus pass to another analysis that scores with other words.
-    pub fn take_detectors(&self) -> Vec<Box<dyn Detector>> {
-        std::mem::take(&mut *self.detectors())
+    /// Hands what this analysis learned for the combined mode (its detectors, which observed
+    /// the corpus pass, the topic calibration of [`fit`](Self::fit), the dismissed findings) to
+    /// `to`, an analysis that scores with other words (the proxy analysis trains with user-agent
+    /// counts that include feedback rows and scores with those of the scored records alone).
+    pub fn hand_over<'b>(&self, to: Analysis<'b>) -> Analysis<'b> {
+        *to.detectors.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut *self.detectors());
+        *to.calibration.lock().unwrap_or_else(|e| e.into_inner()) = self.calibration().take();
+        *to.dismissed.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut *self.dismissed.lock().unwrap_or_else(|e| e.into_inner()));
+        to
+    }
+
+    /// Low-risk feedback rows (the analyst's "this is normal"), in columns the detectors read:
+    /// in the combined mode, a detector finding (a scan, a beacon...) that flags any of them is
+    /// dismissed, and its rows rank by their topic score alone. Apache Spot's mode ignores this;
+    /// both modes retrain with the feedback rows added to the corpus by the caller.
+    pub fn with_low_risk(mut self, rows: RecordBatch) -> Self {
+        self.low_risk = Some(rows);
+        self
     }
 
     /// Whether detectors are attached (combined mode).
@@ -201,6 +231,18 @@ impl<'a> Analysis<'a> {
     fn detectors(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Detector>>> {
         // A detector that panicked left no half-updated state we rely on.
         self.detectors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Learns the default mode's calibrated topic scores (see [`crate::calibrate`]) of `model`
+    /// on `corpus`. [`fit`](Self::fit) does it by itself in the combined mode; call it when
+    /// scoring with a model loaded from a file, with the corpus of the records to score.
+    pub fn calibrate(&self, model: &FittedModel, corpus: &spot_features::Corpus) {
+        *self.calibration.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(TopicCalibration::new(model, corpus));
+    }
+
+    fn calibration(&self) -> std::sync::MutexGuard<'_, Option<TopicCalibration>> {
+        self.calibration.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The settings.
@@ -268,6 +310,17 @@ impl<'a> Analysis<'a> {
         for d in self.detectors().iter_mut() {
             d.finish();
         }
+        if let Some(rows) = &self.low_risk {
+            let mut dismissed = self.dismissed.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, d) in self.detectors().iter().enumerate() {
+                for f in d.strengths(rows)? {
+                    if f.strength > 0.0 {
+                        dismissed.insert((i, f.entity));
+                    }
+                }
+            }
+            summary.dismissed = dismissed.len() as u64;
+        }
         summary.stages.push(("words", start.elapsed()));
         Ok(())
     }
@@ -306,6 +359,9 @@ impl<'a> Analysis<'a> {
         if cancelled {
             return Err(AnalysisError::Interrupted);
         }
+        if self.is_combined() {
+            self.calibrate(&model, &corpus);
+        }
         summary.stages.push(("train", start.elapsed()));
         Ok(model)
     }
@@ -325,6 +381,9 @@ impl<'a> Analysis<'a> {
         let start = Instant::now();
         let detectors = self.detectors();
         let combined = !detectors.is_empty();
+        let cal_guard = self.calibration();
+        let cal = cal_guard.as_ref();
+        let dismissed = self.dismissed.lock().unwrap_or_else(|e| e.into_inner());
         let mut top = TopN::new(self.config.filter);
         let mut occurrences = combined::Occurrences::default();
         let mut seq = 0u64;
@@ -340,7 +399,14 @@ impl<'a> Analysis<'a> {
                     let valid = words.valid_rows() as u64;
                     let spot = score_words(model, &words);
                     let signals = if combined {
-                        Some(combined::row_signals(&spot, b, &detectors)?)
+                        let topic = cal.map(|c| combined::calibrated_signals(c, model, &words));
+                        Some(combined::row_signals(
+                            &spot,
+                            topic.as_deref(),
+                            b,
+                            &detectors,
+                            &dismissed,
+                        )?)
                     } else {
                         None
                     };
@@ -361,7 +427,7 @@ impl<'a> Analysis<'a> {
         }
         let mut out = top.finish()?;
         if combined && out.num_columns() > 0 {
-            out = combined::explain(out, self.creator, model, &detectors)?;
+            out = combined::explain(out, self.creator, model, &detectors, cal, &dismissed)?;
         }
         summary.written = out.num_rows() as u64;
         summary.stages.push(("score", start.elapsed()));

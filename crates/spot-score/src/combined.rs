@@ -1,8 +1,10 @@
 //! The default ranking: Apache Spot's topic score combined with behavioural detectors.
 //!
 //! Every scored row gets a combined suspicion in `[0, 1]`: the strongest detector that flags it
-//! (a firing detector gives at least 0.5), or else a topic signal below 0.5 that grows as Spot's
-//! probability shrinks (`0.5 · min(1, −log10(p) / 12)`; a word or host never seen scores the
+//! (a firing detector gives at least 0.5), or else a topic signal below 0.5 that grows as the
+//! event gets rarer: with a [`TopicCalibration`] (what [`Analysis`](crate::Analysis) learns when
+//! it fits), `0.5 · min(1, −log10(rarity) / 6)` of the size-aware probability; without one,
+//! `0.5 · min(1, −log10(p) / 12)` of Spot's probability (a word or host never seen scores the
 //! full 0.5). Analysts triage entities, not rows: the n-th row of one flagged entity (a scan's
 //! thousand probes) has its strength above 0.5 divided by `1 + n / 10`, so the first rows of every
 //! flagged entity come before the bulk of any single one. Rows are ranked by decreasing
@@ -14,11 +16,12 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use spot_features::{FeatureError, WordCreator};
 use spot_model::FittedModel;
 
 use crate::analysis::AnalysisError;
+use crate::calibrate::TopicCalibration;
 use crate::detect::{Detector, Flag};
 use crate::score::score_words;
 
@@ -38,11 +41,26 @@ pub(crate) struct RowSignal {
     flag: Option<(usize, u64, f64)>,
 }
 
-/// Signals of every row of a batch; `None` where Spot's score is null (invalid rows).
+/// The calibrated topic signal of every row, or `None` for invalid rows.
+pub(crate) fn calibrated_signals(
+    cal: &TopicCalibration,
+    model: &FittedModel,
+    words: &spot_features::Words,
+) -> Vec<Option<f64>> {
+    cal.row_probs(model, words)
+        .into_iter()
+        .map(|p| p.map(|p| cal.signal(p)))
+        .collect()
+}
+
+/// Signals of every row of a batch; `None` where Spot's score is null (invalid rows). The topic
+/// part is `topic[i]` when given, else [`topic_signal`] of Spot's score.
 pub(crate) fn row_signals(
     spot: &Float64Array,
+    topic: Option<&[Option<f64>]>,
     batch: &RecordBatch,
     detectors: &[Box<dyn Detector>],
+    dismissed: &FxHashSet<(usize, u64)>,
 ) -> Result<Vec<Option<RowSignal>>, FeatureError> {
     let flags: Vec<Vec<Flag>> = detectors
         .iter()
@@ -54,12 +72,17 @@ pub(crate) fn row_signals(
                 let mut best: Option<(usize, u64, f64)> = None;
                 for (d, f) in flags.iter().enumerate() {
                     let f = f[i];
-                    if f.strength > 0.0 && best.is_none_or(|b| f.strength > b.2) {
+                    if f.strength > 0.0
+                        && best.is_none_or(|b| f.strength > b.2)
+                        && !dismissed.contains(&(d, f.entity))
+                    {
                         best = Some((d, f.entity, f.strength));
                     }
                 }
                 RowSignal {
-                    topic: topic_signal(spot.value(i)),
+                    topic: topic
+                        .and_then(|t| t[i])
+                        .unwrap_or_else(|| topic_signal(spot.value(i))),
                     flag: best,
                 }
             })
@@ -102,6 +125,8 @@ pub(crate) fn explain(
     creator: &dyn WordCreator,
     model: &FittedModel,
     detectors: &[Box<dyn Detector>],
+    cal: Option<&TopicCalibration>,
+    dismissed: &FxHashSet<(usize, u64)>,
 ) -> Result<RecordBatch, AnalysisError> {
     let n = kept.num_rows();
     let key_idx = kept.num_columns() - 1;
@@ -114,9 +139,23 @@ pub(crate) fn explain(
         .unwrap_or_else(|| Float64Array::from(vec![1.0; n]));
     let words = creator.words(&input)?;
     let spot = score_words(model, &words);
+    // Dismissed findings neither fire nor explain.
     let strengths: Vec<Vec<f64>> = detectors
         .iter()
-        .map(|d| Ok(d.strengths(&input)?.iter().map(|f| f.strength).collect()))
+        .enumerate()
+        .map(|(d, det)| {
+            Ok(det
+                .strengths(&input)?
+                .iter()
+                .map(|f| {
+                    if dismissed.contains(&(d, f.entity)) {
+                        0.0
+                    } else {
+                        f.strength
+                    }
+                })
+                .collect())
+        })
         .collect::<Result<_, FeatureError>>()?;
     let mut signals = Vec::with_capacity(n);
     let mut reasons = Vec::with_capacity(n);
@@ -140,7 +179,7 @@ pub(crate) fn explain(
             Some(d) => detectors[d].reason(&input, i)?,
             None => None,
         };
-        reasons.push(reason.unwrap_or_else(|| topic_reason(&words, model, i, spot.value(i))));
+        reasons.push(reason.unwrap_or_else(|| topic_reason(&words, model, cal, i, spot.value(i))));
     }
     let mut fields: Vec<Field> = input
         .schema()
@@ -179,22 +218,39 @@ pub(crate) fn explain(
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
 }
 
-/// "rare for its host": the (document, word) pair with the lowest probability.
-fn topic_reason(words: &spot_features::Words, model: &FittedModel, i: usize, p: f64) -> String {
+/// "rare for its host": the (document, word) pair with the lowest probability, and how rare
+/// that is among the training events when the scores are calibrated.
+fn topic_reason(
+    words: &spot_features::Words,
+    model: &FittedModel,
+    cal: Option<&TopicCalibration>,
+    i: usize,
+    p: f64,
+) -> String {
     let mut worst: Option<(f64, &str, &str)> = None;
     for (docs, ws) in &words.pairs {
         if docs.is_valid(i) && ws.is_valid(i) {
-            let q = model.word_prob(ws.value(i), docs.value(i));
+            let q = match cal {
+                Some(c) => c.prob(model, ws.value(i), docs.value(i)),
+                None => model.word_prob(ws.value(i), docs.value(i)),
+            };
             if worst.is_none_or(|w| q < w.0) {
                 worst = Some((q, docs.value(i), ws.value(i)));
             }
         }
     }
-    match worst {
-        Some((_, doc, word)) => format!(
+    match (worst, cal) {
+        (Some((q, doc, word)), Some(c)) => {
+            let r = c.rarity(q);
+            format!(
+                "rare for its host: word {word} of {doc}, rarer than {:.3}% of the training events (probability {q:.2e}; Apache Spot's score {p:.2e})",
+                100.0 * (1.0 - r)
+            )
+        }
+        (Some((_, doc, word)), None) => format!(
             "rare for its host: word {word} of {doc} has probability {p:.2e} (Apache Spot's score)"
         ),
-        None => format!("Apache Spot's score {p:.2e}"),
+        (None, _) => format!("Apache Spot's score {p:.2e}"),
     }
 }
 

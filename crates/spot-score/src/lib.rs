@@ -22,8 +22,10 @@
 //! ```
 
 mod analysis;
+pub mod calibrate;
 pub mod combined;
 pub mod detect;
+pub mod entities;
 pub mod eval;
 mod score;
 mod topn;

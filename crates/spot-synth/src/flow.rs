@@ -7,8 +7,14 @@
 //! SMTP, database). Sizes are log-normal per service; every connection gives two unidirectional
 //! records (request and response), as NetFlow exporters write them.
 //!
-//! Injected attacks, labeled in the `attack` column: a port scan, an exfiltration, a beacon and
-//! an SSH brute force.
+//! The benign population has the heavy tails of real networks, so that flagging "anything rare"
+//! costs precision: one-off connections to Internet hosts never seen again, a nightly backup of
+//! gigabytes to a cloud host, software updates, the IT team's vulnerability scanner sweeping the
+//! workstations, and a monitoring server pinging every server every few minutes.
+//!
+//! Injected attacks, labeled in the `attack` column, each in a variant drawn from the seed (rates,
+//! ports, sizes, times, counts, and stealthy versions): a port scan (vertical, horizontal sweep or
+//! slow), an exfiltration, a beacon, a brute force on an authentication port and an ICMP tunnel.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -33,6 +39,10 @@ pub struct FlowDayConfig {
     pub workstations: usize,
     /// Mean connections per workstation per day.
     pub connections_per_workstation: f64,
+    /// Seed of the network itself (Internet sites, peers) when it must stay the same over
+    /// several days; `None` uses `seed`. Two days with the same network seed share every benign
+    /// host, while their traffic and attacks differ.
+    pub network_seed: Option<u64>,
 }
 
 impl Default for FlowDayConfig {
@@ -42,6 +52,7 @@ impl Default for FlowDayConfig {
             date: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date"),
             workstations: 250,
             connections_per_workstation: 300.0,
+            network_seed: None,
         }
     }
 }
@@ -69,6 +80,8 @@ pub enum AttackKind {
     Beacon,
     /// An Internet host tries SSH logins on a server hundreds of times.
     BruteForce,
+    /// A workstation tunnels data through ICMP echo packets far larger than pings.
+    Tunnel,
 }
 
 impl AttackKind {
@@ -79,6 +92,7 @@ impl AttackKind {
             AttackKind::Exfiltration => "exfiltration",
             AttackKind::Beacon => "beacon",
             AttackKind::BruteForce => "brute_force",
+            AttackKind::Tunnel => "tunnel",
         }
     }
 }
@@ -93,6 +107,8 @@ pub struct InjectedAttack {
     pub target: String,
     /// Records labeled with this attack.
     pub records: usize,
+    /// The variant drawn for this day, in words (e.g. "horizontal sweep of port 445").
+    pub variant: String,
 }
 
 /// A generated day.
@@ -136,6 +152,12 @@ struct Net {
     sites: Vec<u32>,
     resolvers: [u32; 2],
     smtp_peers: Vec<u32>,
+    /// Servers (for scans, brute force and monitoring).
+    servers: Vec<u32>,
+    it_scanner: u32,
+    monitor: u32,
+    backup_site: u32,
+    update_cdn: [u32; 3],
 }
 
 impl Net {
@@ -178,6 +200,32 @@ impl Net {
             sites,
             resolvers: [ip(8, 8, 8, 8), ip(1, 1, 1, 1)],
             smtp_peers,
+            servers: vec![
+                ip(10, 0, 0, 53),
+                ip(10, 0, 0, 54),
+                ip(10, 0, 0, 10),
+                ip(10, 0, 1, 20),
+                ip(10, 0, 1, 21),
+                ip(10, 0, 0, 25),
+                ip(10, 0, 2, 80),
+                ip(10, 0, 2, 81),
+                ip(10, 0, 3, 5),
+                ip(10, 0, 0, 22),
+                ip(10, 0, 4, 33),
+            ],
+            it_scanner: ip(10, 0, 9, 50),
+            monitor: ip(10, 0, 9, 60),
+            backup_site: ip(
+                rng.random_range(130..=139),
+                rng.random_range(0..=255),
+                rng.random_range(0..=255),
+                rng.random_range(1..=254),
+            ),
+            update_cdn: [
+                ip(13, 107, 4, 50),
+                ip(13, 107, 4, rng.random_range(51..=99)),
+                ip(152, 199, 19, rng.random_range(1..=200)),
+            ],
         }
     }
 }
@@ -265,6 +313,113 @@ impl Gen {
         }
     }
 
+    /// One unidirectional record.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        ts: i64,
+        (sip, sport): (u32, i32),
+        (dip, dport): (u32, i32),
+        proto: &'static str,
+        flag: &'static str,
+        (ipkt, ibyt): (i64, i64),
+        dur: f32,
+        attack: Option<&'static str>,
+    ) {
+        self.flows.push(Flow {
+            ts,
+            dur,
+            sip,
+            dip,
+            sport,
+            dport,
+            proto,
+            flag,
+            ipkt,
+            ibyt,
+            attack,
+        });
+    }
+
+    /// A SYN probe and the target's reset.
+    fn probe(
+        &mut self,
+        ts: i64,
+        src: u32,
+        sport: i32,
+        dst: u32,
+        port: i32,
+        label: Option<&'static str>,
+    ) {
+        self.record(
+            ts,
+            (src, sport),
+            (dst, port),
+            "TCP",
+            "....S.",
+            (1, 44),
+            0.0,
+            label,
+        );
+        self.record(
+            ts,
+            (dst, port),
+            (src, sport),
+            "TCP",
+            ".A.R..",
+            (1, 40),
+            0.0,
+            label,
+        );
+    }
+
+    /// An ICMP echo request and its reply (nfdump keeps type·256 + code as the port).
+    fn ping(
+        &mut self,
+        ts: i64,
+        src: u32,
+        dst: u32,
+        packets: i64,
+        payload: i64,
+        label: Option<&'static str>,
+    ) {
+        let bytes = packets * (payload + 28);
+        self.record(
+            ts,
+            (src, 0),
+            (dst, 2048),
+            "ICMP",
+            "......",
+            (packets, bytes),
+            0.0,
+            label,
+        );
+        self.record(
+            ts,
+            (dst, 0),
+            (src, 0),
+            "ICMP",
+            "......",
+            (packets, bytes),
+            0.0,
+            label,
+        );
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.rng.random_range(0..items.len())]
+    }
+
+    fn external_ip(&mut self) -> u32 {
+        let first = self.pick(&[5u8, 31, 37, 45, 62, 77, 91, 103, 176, 185, 193, 212]);
+        ip(
+            first,
+            self.rng.random_range(0..=255),
+            self.rng.random_range(0..=255),
+            self.rng.random_range(1..=254),
+        )
+    }
+
     fn sized(&mut self, median_bytes: f64, sigma: f64, pkt_size: f64) -> (i64, i64) {
         let b = self.lognormal(median_bytes, sigma);
         ((b as f64 / pkt_size).ceil() as i64, b)
@@ -273,8 +428,9 @@ impl Gen {
 
 /// Generates one day; see the [module docs](self).
 pub fn flow_day(cfg: &FlowDayConfig) -> FlowDay {
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let net = Net::new(&mut rng, cfg.workstations.max(4));
+    let mut net_rng = ChaCha8Rng::seed_from_u64(cfg.network_seed.unwrap_or(cfg.seed));
+    let net = Net::new(&mut net_rng, cfg.workstations.max(4));
+    let rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x7472_6166_6669_6300);
     let weights: Vec<f64> = (0..24).map(diurnal).collect();
     let total: f64 = weights.iter().sum();
     let mut acc = 0.0;
@@ -419,134 +575,8 @@ pub fn flow_day(cfg: &FlowDayConfig) -> FlowDay {
         g.conn(ts, admin, net.bastion, 22, "TCP", up, down, None);
     }
 
-    // Attacks, each from a different workstation.
-    let pick = |g: &mut Gen, taken: &[u32]| loop {
-        let w = net.workstations[g.rng.random_range(0..net.workstations.len())];
-        if !taken.contains(&w) {
-            return w;
-        }
-    };
-    let mut attacks = Vec::new();
-    let mut taken = Vec::new();
-
-    let scanner = pick(&mut g, &taken);
-    taken.push(scanner);
-    let before = g.flows.len();
-    let scan_start = day_start + 2 * 3600 + 10 * 60;
-    let sport = g.ephemeral();
-    for (i, port) in (1..=1000).enumerate() {
-        let ts = scan_start + (i as i64) / 4;
-        let target = net.files[0];
-        g.flows.push(Flow {
-            ts,
-            dur: 0.0,
-            sip: scanner,
-            dip: target,
-            sport,
-            dport: port,
-            proto: "TCP",
-            flag: "....S.",
-            ipkt: 1,
-            ibyt: 44,
-            attack: Some("port_scan"),
-        });
-        g.flows.push(Flow {
-            ts,
-            dur: 0.0,
-            sip: target,
-            dip: scanner,
-            sport: port,
-            dport: sport,
-            proto: "TCP",
-            flag: ".A.R..",
-            ipkt: 1,
-            ibyt: 40,
-            attack: Some("port_scan"),
-        });
-    }
-    attacks.push(InjectedAttack {
-        kind: AttackKind::PortScan,
-        attacker: Ipv4Addr::from(scanner).to_string(),
-        target: Ipv4Addr::from(net.files[0]).to_string(),
-        records: g.flows.len() - before,
-    });
-
-    let exfil = pick(&mut g, &taken);
-    taken.push(exfil);
-    let drop_site = ip(185, 220, 101, 47);
-    let before = g.flows.len();
-    for i in 0..4 {
-        let ts = day_start + 3 * 3600 + i * 900 + g.rng.random_range(0..300);
-        let bytes = g.rng.random_range(800_000_000i64..2_000_000_000);
-        g.conn(
-            ts,
-            exfil,
-            drop_site,
-            443,
-            "TCP",
-            (bytes / 1400, bytes),
-            (bytes / 2800, bytes / 50),
-            Some("exfiltration"),
-        );
-    }
-    attacks.push(InjectedAttack {
-        kind: AttackKind::Exfiltration,
-        attacker: Ipv4Addr::from(exfil).to_string(),
-        target: Ipv4Addr::from(drop_site).to_string(),
-        records: g.flows.len() - before,
-    });
-
-    let beaconer = pick(&mut g, &taken);
-    taken.push(beaconer);
-    let c2 = ip(91, 243, 44, 12);
-    let before = g.flows.len();
-    let mut ts = day_start + g.rng.random_range(0..300);
-    while ts < day_start + 86_400 {
-        let up = g.rng.random_range(300..340);
-        let down = g.rng.random_range(180..220);
-        g.conn(
-            ts,
-            beaconer,
-            c2,
-            8443,
-            "TCP",
-            (3, up),
-            (2, down),
-            Some("beacon"),
-        );
-        ts += 300 + g.rng.random_range(-5..=5);
-    }
-    attacks.push(InjectedAttack {
-        kind: AttackKind::Beacon,
-        attacker: Ipv4Addr::from(beaconer).to_string(),
-        target: Ipv4Addr::from(c2).to_string(),
-        records: g.flows.len() - before,
-    });
-
-    let brute = ip(45, 155, 205, 233);
-    let before = g.flows.len();
-    let bf_start = day_start + 4 * 3600;
-    for i in 0..400 {
-        let ts = bf_start + i * 6 + g.rng.random_range(0..3);
-        let up = (g.rng.random_range(10..14), g.rng.random_range(2_000..2_600));
-        let down = (g.rng.random_range(9..12), g.rng.random_range(2_800..3_400));
-        g.conn(
-            ts,
-            brute,
-            net.bastion,
-            22,
-            "TCP",
-            up,
-            down,
-            Some("brute_force"),
-        );
-    }
-    attacks.push(InjectedAttack {
-        kind: AttackKind::BruteForce,
-        attacker: Ipv4Addr::from(brute).to_string(),
-        target: Ipv4Addr::from(net.bastion).to_string(),
-        records: g.flows.len() - before,
-    });
+    benign_tails(&mut g, &net);
+    let attacks = inject_attacks(&mut g, &net);
 
     let mut flows = g.flows;
     // Stable by time: records generated earlier stay first within a second.
@@ -555,6 +585,302 @@ pub fn flow_day(cfg: &FlowDayConfig) -> FlowDay {
         batch: to_batch(&flows),
         attacks,
     }
+}
+
+/// The benign heavy tails: rare hosts, backups, updates, the IT scanner, monitoring.
+fn benign_tails(g: &mut Gen, net: &Net) {
+    let day = g.day_start;
+    // One-off visits to Internet hosts nobody else talks to.
+    for wi in 0..net.workstations.len() {
+        if g.rng.random::<f64>() < 0.3 {
+            let ws = net.workstations[wi];
+            let site = g.external_ip();
+            for _ in 0..g.rng.random_range(1..=3) {
+                let ts = g.time();
+                let up = g.sized(1_500.0, 0.8, 400.0);
+                let down = g.sized(30_000.0, 1.6, 1200.0);
+                let port = g.pick(&[443, 443, 443, 80, 8080]);
+                g.conn(ts, ws, site, port, "TCP", up, down, None);
+            }
+        }
+    }
+    // The nightly backup: gigabytes from the file servers to a cloud host.
+    for (k, &files) in net.files.iter().enumerate() {
+        let start = day + 3600 + k as i64 * 1800 + g.rng.random_range(0..600);
+        for i in 0..g.rng.random_range(2..=4) {
+            let bytes = g.rng.random_range(1_000_000_000i64..6_000_000_000);
+            g.conn(
+                start + i * 1200,
+                files,
+                net.backup_site,
+                443,
+                "TCP",
+                (bytes / 1400, bytes),
+                (bytes / 2800, bytes / 60),
+                None,
+            );
+        }
+    }
+    // Software updates: a large download per workstation from the update CDN.
+    for wi in 0..net.workstations.len() {
+        if g.rng.random::<f64>() < 0.6 {
+            let ts = g.time();
+            let cdn = g.pick(&net.update_cdn);
+            let down = g.sized(150_000_000.0, 1.0, 1400.0);
+            let up = (down.0 / 2, down.0 * 52);
+            g.conn(ts, net.workstations[wi], cdn, 443, "TCP", up, down, None);
+        }
+    }
+    // The IT team's vulnerability scanner: a sweep of every workstation on a few ports at
+    // lunchtime, and of every server on many ports.
+    let sport = g.ephemeral();
+    let start = day + 12 * 3600 + g.rng.random_range(0..1800);
+    let mut k = 0i64;
+    for &port in &[22, 135, 445, 3389, 5985] {
+        for wi in 0..net.workstations.len() {
+            g.probe(
+                start + k / 8,
+                net.it_scanner,
+                sport,
+                net.workstations[wi],
+                port,
+                None,
+            );
+            k += 1;
+        }
+    }
+    for (si, &srv) in net.servers.iter().enumerate() {
+        for port in (1..=1024).step_by(16) {
+            let ts = start + 600 + si as i64 * 20 + i64::from(port) / 64;
+            g.probe(ts, net.it_scanner, sport, srv, port, None);
+        }
+    }
+    // Monitoring pings every server every five minutes.
+    for &srv in &net.servers {
+        let mut ts = day + g.rng.random_range(0..300);
+        while ts < day + 86_400 {
+            g.ping(ts, net.monitor, srv, 1, 56, None);
+            ts += 300;
+        }
+    }
+}
+
+/// Injects this day's attacks, each from a different workstation, in variants drawn from the
+/// seed.
+fn inject_attacks(g: &mut Gen, net: &Net) -> Vec<InjectedAttack> {
+    let day = g.day_start;
+    let mut taken: Vec<u32> = Vec::new();
+    // A workstation no other attack uses, while there are some left.
+    let mut pick_ws = |g: &mut Gen| {
+        let free: Vec<u32> = net
+            .workstations
+            .iter()
+            .copied()
+            .filter(|w| !taken.contains(w))
+            .collect();
+        let w = if free.is_empty() {
+            g.pick(&net.workstations)
+        } else {
+            g.pick(&free)
+        };
+        taken.push(w);
+        w
+    };
+    let ipstr = |x: u32| Ipv4Addr::from(x).to_string();
+    let mut attacks = Vec::new();
+
+    // Port scan.
+    let scanner = pick_ws(g);
+    let before = g.flows.len();
+    let sport = g.ephemeral();
+    let start = day + g.rng.random_range(0..22 * 3600);
+    let (target, variant) = match g.rng.random_range(0..3) {
+        0 => {
+            let target = g.pick(&net.servers);
+            let ports = g.rng.random_range(200..=1500);
+            let per_sec = g.rng.random_range(2..=20);
+            for port in 1..=ports {
+                g.probe(
+                    start + i64::from(port) / per_sec,
+                    scanner,
+                    sport,
+                    target,
+                    port,
+                    Some("port_scan"),
+                );
+            }
+            (target, format!("vertical scan of {ports} ports"))
+        }
+        1 => {
+            let port = g.pick(&[22, 445, 3389, 5900, 23]);
+            let hosts = net.workstations.len().clamp(4, 250);
+            for (i, &ws) in net.workstations.iter().take(hosts).enumerate() {
+                if ws != scanner {
+                    g.probe(
+                        start + i as i64 / 4,
+                        scanner,
+                        sport,
+                        ws,
+                        port,
+                        Some("port_scan"),
+                    );
+                }
+            }
+            (
+                net.workstations[0],
+                format!("horizontal sweep of port {port} over {hosts} hosts"),
+            )
+        }
+        _ => {
+            let target = g.pick(&net.servers);
+            let ports = g.rng.random_range(120..=300);
+            let span = g.rng.random_range(3..=8) * 3600;
+            for port in 1..=ports {
+                let ts = start.min(day + 86_400 - span) + span * i64::from(port) / i64::from(ports);
+                g.probe(ts, scanner, sport, target, port, Some("port_scan"));
+            }
+            (
+                target,
+                format!("slow scan of {ports} ports over {} hours", span / 3600),
+            )
+        }
+    };
+    attacks.push(InjectedAttack {
+        kind: AttackKind::PortScan,
+        attacker: ipstr(scanner),
+        target: ipstr(target),
+        records: g.flows.len() - before,
+        variant,
+    });
+
+    // Exfiltration.
+    let exfil = pick_ws(g);
+    let drop_site = g.external_ip();
+    let before = g.flows.len();
+    let conns = g.rng.random_range(1..=6);
+    let total = g.rng.random_range(300_000_000i64..3_000_000_000);
+    let port = g.pick(&[443, 443, 22, 8443, 993]);
+    let start = day + g.rng.random_range(0..20 * 3600);
+    for i in 0..conns {
+        let bytes = total / conns;
+        let ts = start + i * g.rng.random_range(300..1800);
+        g.conn(
+            ts,
+            exfil,
+            drop_site,
+            port,
+            "TCP",
+            (bytes / 1400, bytes),
+            (bytes / 2800, bytes / 50),
+            Some("exfiltration"),
+        );
+    }
+    attacks.push(InjectedAttack {
+        kind: AttackKind::Exfiltration,
+        attacker: ipstr(exfil),
+        target: ipstr(drop_site),
+        records: g.flows.len() - before,
+        variant: format!(
+            "{} MB in {conns} connections to port {port}",
+            total / 1_000_000
+        ),
+    });
+
+    // Beacon.
+    let beaconer = pick_ws(g);
+    let c2 = g.external_ip();
+    let before = g.flows.len();
+    let interval = g.pick(&[60i64, 120, 300, 600, 900]);
+    let jitter = (interval as f64 * g.rng.random_range(0.0..0.08)) as i64;
+    let port = g.pick(&[443, 8443, 8080, 80]);
+    let hours = g.rng.random_range(8..=24);
+    let first = day
+        + g.rng
+            .random_range(0..(24 - hours + 1) * 3600)
+            .min(86_400 - hours * 3600);
+    let (up_size, down_size) = (g.rng.random_range(200..2000), g.rng.random_range(100..1500));
+    let mut ts = first;
+    while ts < first + hours * 3600 {
+        let up = up_size + g.rng.random_range(0..40);
+        let down = down_size + g.rng.random_range(0..40);
+        g.conn(
+            ts,
+            beaconer,
+            c2,
+            port,
+            "TCP",
+            (3, up),
+            (2, down),
+            Some("beacon"),
+        );
+        ts += interval + g.rng.random_range(-jitter..=jitter);
+    }
+    attacks.push(InjectedAttack {
+        kind: AttackKind::Beacon,
+        attacker: ipstr(beaconer),
+        target: ipstr(c2),
+        records: g.flows.len() - before,
+        variant: format!("every {interval} s ± {jitter} s to port {port} for {hours} h"),
+    });
+
+    // Brute force on an authentication port, from the Internet or a compromised workstation.
+    let (port, target) = match g.rng.random_range(0..3) {
+        0 => (22, net.bastion),
+        1 => (3389, ip(10, 0, 4, 33)),
+        _ => (21, ip(10, 0, 4, 33)),
+    };
+    let brute = if g.rng.random::<f64>() < 0.7 {
+        g.external_ip()
+    } else {
+        pick_ws(g)
+    };
+    let before = g.flows.len();
+    let tries = g.rng.random_range(150..=800);
+    let gap = g.rng.random_range(2..=20);
+    let start = day + g.rng.random_range(0..(86_400 - tries * gap).max(1));
+    for i in 0..tries {
+        let ts = start + i * gap + g.rng.random_range(0..2);
+        let up = (g.rng.random_range(8..14), g.rng.random_range(1_500..2_600));
+        let down = (g.rng.random_range(7..12), g.rng.random_range(2_000..3_400));
+        g.conn(
+            ts,
+            brute,
+            target,
+            port,
+            "TCP",
+            up,
+            down,
+            Some("brute_force"),
+        );
+    }
+    attacks.push(InjectedAttack {
+        kind: AttackKind::BruteForce,
+        attacker: ipstr(brute),
+        target: ipstr(target),
+        records: g.flows.len() - before,
+        variant: format!("{tries} logins on port {port}, one every {gap} s"),
+    });
+
+    // ICMP tunnel.
+    let tunneler = pick_ws(g);
+    let exit = g.external_ip();
+    let before = g.flows.len();
+    let sessions = g.rng.random_range(40..=300);
+    let start = day + g.rng.random_range(0..18 * 3600);
+    let payload = g.rng.random_range(400..1200);
+    for i in 0..sessions {
+        let packets = g.rng.random_range(5..60);
+        let ts = start + i * g.rng.random_range(10..60);
+        g.ping(ts, tunneler, exit, packets, payload, Some("tunnel"));
+    }
+    attacks.push(InjectedAttack {
+        kind: AttackKind::Tunnel,
+        attacker: ipstr(tunneler),
+        target: ipstr(exit),
+        records: g.flows.len() - before,
+        variant: format!("{sessions} ICMP sessions with {payload}-byte payloads"),
+    });
+    attacks
 }
 
 fn to_batch(flows: &[Flow]) -> RecordBatch {
@@ -643,6 +969,15 @@ mod tests {
     }
 
     #[test]
+    fn tiny_networks_still_get_every_attack() {
+        let day = flow_day(&FlowDayConfig {
+            workstations: 1,
+            ..FlowDayConfig::default()
+        });
+        assert_eq!(day.attacks.len(), 5);
+    }
+
+    #[test]
     fn attacks_are_labeled() {
         let day = flow_day(&FlowDayConfig {
             workstations: 12,
@@ -654,6 +989,7 @@ mod tests {
             let n = labels.iter().filter(|l| *l == Some(a.kind.label())).count();
             assert_eq!(n, a.records, "{:?}", a.kind);
         }
-        assert_eq!(day.attacks[0].records, 2000);
+        assert_eq!(day.attacks.len(), 5);
+        assert!(day.attacks.iter().all(|a| a.records > 0));
     }
 }

@@ -7,7 +7,7 @@
 //! use spot_synth::{FlowDayConfig, flow_day};
 //! let day = flow_day(&FlowDayConfig { workstations: 20, ..FlowDayConfig::default() });
 //! assert!(day.batch.num_rows() > 1000);
-//! assert_eq!(day.attacks.len(), 4);
+//! assert_eq!(day.attacks.len(), 5);
 //! ```
 
 mod flow;

@@ -1,4 +1,4 @@
-//! Flow detectors: scans, beacons, large uploads, brute force.
+//! Flow detectors: scans and sweeps, beacons, large uploads, brute force, tunnels.
 //!
 //! Entities are keyed by interned IP ids; per-entity state is bounded (sets and samples stop
 //! growing at a cap), so memory follows the number of entities, not of records.
@@ -135,36 +135,53 @@ fn is_probe(ipkt: i64, ibyt: i64, max_packets: i64, max_bytes_per_packet: i64) -
 
 // ---------------------------------------------------------------------------------------------
 
-/// Port scans: one source probing many ports of one destination with tiny flows.
+/// Port scans with tiny flows: one source probing many ports of one destination (vertical), or
+/// one TCP port on many destinations (a horizontal sweep).
 #[derive(Debug)]
 pub struct ScanDetector {
-    /// Distinct destination ports probed on one host for a scan (default 100).
+    /// Distinct destination ports probed on one host for a vertical scan (default 100).
     pub min_ports: usize,
+    /// Distinct hosts probed on one port for a horizontal sweep (default 50).
+    pub min_hosts: usize,
     /// A probe has at most this many packets (default 3)...
     pub max_packets: i64,
     /// ...of at most this many bytes each on average (default 100).
     pub max_bytes_per_packet: i64,
     ips: Ips,
     ports: FxHashMap<u64, FxHashSet<i32>>,
+    hosts: FxHashMap<(u32, i32), FxHashSet<u32>>,
     flagged: FxHashMap<u64, usize>,
+    sweeps: FxHashMap<(u32, i32), usize>,
 }
 
 impl Default for ScanDetector {
     fn default() -> Self {
         ScanDetector {
             min_ports: 100,
+            min_hosts: 50,
             max_packets: 3,
             max_bytes_per_packet: 100,
             ips: Ips::default(),
             ports: FxHashMap::default(),
+            hosts: FxHashMap::default(),
             flagged: FxHashMap::default(),
+            sweeps: FxHashMap::default(),
         }
     }
 }
 
+/// A scan a row belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Scan {
+    /// (source, target, distinct ports).
+    Vertical(u32, u32, usize),
+    /// (source, port, distinct hosts).
+    Sweep(u32, i32, usize),
+}
+
 impl ScanDetector {
-    /// The scan (source, target, ports) a row belongs to, probe and reply alike.
-    fn scan_of(&self, c: &FlowColumns, i: usize) -> Option<(u32, u32, usize)> {
+    /// The scan a row belongs to, probe and reply alike.
+    fn scan_of(&self, c: &FlowColumns, i: usize) -> Option<Scan> {
         if !is_probe(
             c.ipkt().value(i),
             c.ibyt().value(i),
@@ -178,9 +195,21 @@ impl ScanDetector {
             self.ips.get(c.dip().value(i))?,
         );
         if let Some(&n) = self.flagged.get(&pair(s, d)) {
-            return Some((s, d, n));
+            return Some(Scan::Vertical(s, d, n));
         }
-        self.flagged.get(&pair(d, s)).map(|&n| (d, s, n))
+        if let Some(&n) = self.flagged.get(&pair(d, s)) {
+            return Some(Scan::Vertical(d, s, n));
+        }
+        if c.proto().is_null(i) || !c.proto().value(i).eq_ignore_ascii_case("TCP") {
+            return None;
+        }
+        let (sport, dport) = (c.sport().value(i), c.dport().value(i));
+        if let Some(&n) = self.sweeps.get(&(s, dport)) {
+            return Some(Scan::Sweep(s, dport, n));
+        }
+        self.sweeps
+            .get(&(d, sport))
+            .map(|&n| Scan::Sweep(d, sport, n))
     }
 }
 
@@ -191,7 +220,7 @@ impl Detector for ScanDetector {
 
     fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
         let c = FlowColumns::new(batch)?;
-        let cap = self.min_ports * 20;
+        let (port_cap, host_cap) = (self.min_ports * 20, self.min_hosts * 20);
         for i in 0..batch.num_rows() {
             if c.sip().is_null(i)
                 || c.dip().is_null(i)
@@ -211,9 +240,18 @@ impl Detector for ScanDetector {
             }
             let s = self.ips.id(c.sip().value(i));
             let d = self.ips.id(c.dip().value(i));
+            let port = c.dport().value(i);
             let set = self.ports.entry(pair(s, d)).or_default();
-            if set.len() < cap {
-                set.insert(c.dport().value(i));
+            if set.len() < port_cap {
+                set.insert(port);
+            }
+            // Sweeps are judged on TCP only: one-packet UDP exchanges with many hosts are what
+            // NTP, DNS and SNMP servers do all day.
+            if c.proto().is_valid(i) && c.proto().value(i).eq_ignore_ascii_case("TCP") {
+                let set = self.hosts.entry((s, port)).or_default();
+                if set.len() < host_cap {
+                    set.insert(d);
+                }
             }
         }
         Ok(())
@@ -226,29 +264,47 @@ impl Detector for ScanDetector {
             .filter(|(_, p)| p.len() >= self.min_ports)
             .map(|(k, p)| (*k, p.len()))
             .collect();
+        self.sweeps = self
+            .hosts
+            .iter()
+            .filter(|(_, h)| h.len() >= self.min_hosts)
+            .map(|(k, h)| (*k, h.len()))
+            .collect();
         self.ports = FxHashMap::default();
+        self.hosts = FxHashMap::default();
     }
 
     fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
         let c = FlowColumns::new(batch)?;
+        if self.flagged.is_empty() && self.sweeps.is_empty() {
+            return Ok(vec![Flag::NONE; batch.num_rows()]);
+        }
         Ok((0..batch.num_rows())
             .map(|i| match self.scan_of(&c, i) {
-                Some((s, d, n)) if !self.flagged.is_empty() => {
+                Some(Scan::Vertical(s, d, n)) => {
                     Flag::new(strength(n as f64 / self.min_ports as f64), entity(s, d, 0))
                 }
-                _ => Flag::NONE,
+                Some(Scan::Sweep(s, port, n)) => Flag::new(
+                    strength(n as f64 / self.min_hosts as f64),
+                    entity(s, u32::MAX, port),
+                ),
+                None => Flag::NONE,
             })
             .collect())
     }
 
     fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
         let c = FlowColumns::new(batch)?;
-        Ok(self.scan_of(&c, row).map(|(s, d, n)| {
-            format!(
+        Ok(self.scan_of(&c, row).map(|scan| match scan {
+            Scan::Vertical(s, d, n) => format!(
                 "port scan: {} probed {n} ports of {} with tiny flows",
                 self.ips.name(s),
                 self.ips.name(d)
-            )
+            ),
+            Scan::Sweep(s, port, n) => format!(
+                "horizontal scan: {} probed port {port} on {n} hosts with tiny flows",
+                self.ips.name(s)
+            ),
         }))
     }
 }
@@ -429,15 +485,19 @@ impl Detector for BeaconDetector {
 // ---------------------------------------------------------------------------------------------
 
 /// Large uploads: bytes sent from an internal host to one external host, far above what host
-/// pairs send in the population.
+/// pairs send in the population, and more than the pair received (a large download's
+/// acknowledgements are not an upload).
 #[derive(Debug)]
 pub struct UploadDetector {
     /// Never flag below this many bytes (default 100 MB).
     pub min_bytes: f64,
     /// Flag a pair above this multiple of the population's 99th percentile (default 20).
     pub population_factor: f64,
+    /// Flag only when the pair sent at least this multiple of what it received (default 1).
+    pub min_ratio: f64,
     ips: Ips,
-    totals: FxHashMap<u64, (f64, u32)>,
+    /// Per (internal, external) pair: bytes sent, flows sent, bytes received.
+    totals: FxHashMap<u64, (f64, u32, f64)>,
     threshold: f64,
     flagged: FxHashMap<u64, (f64, u32)>,
 }
@@ -447,6 +507,7 @@ impl Default for UploadDetector {
         UploadDetector {
             min_bytes: 100e6,
             population_factor: 20.0,
+            min_ratio: 1.0,
             ips: Ips::default(),
             totals: FxHashMap::default(),
             threshold: f64::INFINITY,
@@ -484,21 +545,36 @@ impl Detector for UploadDetector {
                 continue;
             }
             let (sip, dip) = (c.sip().value(i), c.dip().value(i));
-            if is_external(sip) || !is_external(dip) {
-                continue;
+            let bytes = c.ibyt().value(i) as f64;
+            match (is_external(sip), is_external(dip)) {
+                (false, true) => {
+                    let e = self
+                        .totals
+                        .entry(pair(self.ips.id(sip), self.ips.id(dip)))
+                        .or_insert((0.0, 0, 0.0));
+                    e.0 += bytes;
+                    e.1 += 1;
+                }
+                (true, false) => {
+                    let e = self
+                        .totals
+                        .entry(pair(self.ips.id(dip), self.ips.id(sip)))
+                        .or_insert((0.0, 0, 0.0));
+                    e.2 += bytes;
+                }
+                _ => {}
             }
-            let e = self
-                .totals
-                .entry(pair(self.ips.id(sip), self.ips.id(dip)))
-                .or_insert((0.0, 0));
-            e.0 += c.ibyt().value(i) as f64;
-            e.1 += 1;
         }
         Ok(())
     }
 
     fn finish(&mut self) {
-        let mut all: Vec<f64> = self.totals.values().map(|t| t.0).collect();
+        let mut all: Vec<f64> = self
+            .totals
+            .values()
+            .filter(|t| t.1 > 0)
+            .map(|t| t.0)
+            .collect();
         all.sort_by(f64::total_cmp);
         // A percentile of a few pairs says nothing about a population.
         let baseline = if all.len() >= 100 {
@@ -507,12 +583,12 @@ impl Detector for UploadDetector {
             0.0
         };
         self.threshold = (baseline * self.population_factor).max(self.min_bytes);
-        let threshold = self.threshold;
+        let (threshold, ratio) = (self.threshold, self.min_ratio);
         self.flagged = self
             .totals
             .iter()
-            .filter(|(_, t)| t.0 >= threshold)
-            .map(|(k, t)| (*k, *t))
+            .filter(|(_, t)| t.0 >= threshold && t.0 >= ratio * t.2)
+            .map(|(k, t)| (*k, (t.0, t.1)))
             .collect();
         self.totals = FxHashMap::default();
     }
@@ -682,6 +758,173 @@ impl Detector for BruteForceDetector {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+
+/// Tunnels over ICMP and volume over unusual protocols: host pairs whose ICMP packets are far
+/// larger than pings (standard pings carry 32 or 56 bytes of payload), or that move much data
+/// over an IP protocol other than TCP, UDP and ICMP to or from the Internet.
+#[derive(Debug)]
+pub struct TunnelDetector {
+    /// ICMP packets a pair must exchange to be judged (default 100).
+    pub min_packets: i64,
+    /// Mean ICMP packet size that is no ping (default 200 bytes).
+    pub min_packet_bytes: f64,
+    /// Bytes over another protocol with an external host to flag (default 10 MB).
+    pub min_other_bytes: f64,
+    ips: Ips,
+    /// Per unordered pair: ICMP (packets, bytes), other-protocol bytes and that protocol.
+    totals: FxHashMap<u64, Volume>,
+    flagged: FxHashMap<u64, Volume>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Volume {
+    icmp_packets: i64,
+    icmp_bytes: f64,
+    other_bytes: f64,
+    other_proto: Option<Box<str>>,
+}
+
+impl Default for TunnelDetector {
+    fn default() -> Self {
+        TunnelDetector {
+            min_packets: 100,
+            min_packet_bytes: 200.0,
+            min_other_bytes: 10e6,
+            ips: Ips::default(),
+            totals: FxHashMap::default(),
+            flagged: FxHashMap::default(),
+        }
+    }
+}
+
+fn is_icmp(proto: &str) -> bool {
+    proto.eq_ignore_ascii_case("ICMP")
+        || proto.eq_ignore_ascii_case("ICMP6")
+        || proto.eq_ignore_ascii_case("IPv6-ICMP")
+}
+
+fn is_common(proto: &str) -> bool {
+    proto.eq_ignore_ascii_case("TCP") || proto.eq_ignore_ascii_case("UDP") || is_icmp(proto)
+}
+
+impl TunnelDetector {
+    /// The unordered pair key of two interned hosts.
+    fn key(a: u32, b: u32) -> u64 {
+        pair(a.min(b), a.max(b))
+    }
+
+    fn tunnel_of(&self, c: &FlowColumns, i: usize) -> Option<(u64, &Volume)> {
+        if c.proto().is_null(i) || c.proto().value(i).eq_ignore_ascii_case("TCP") {
+            return None;
+        }
+        let (s, d) = (
+            self.ips.get(c.sip().value(i))?,
+            self.ips.get(c.dip().value(i))?,
+        );
+        let k = Self::key(s, d);
+        self.flagged.get(&k).map(|v| (k, v))
+    }
+}
+
+impl Detector for TunnelDetector {
+    fn name(&self) -> &'static str {
+        "tunnel"
+    }
+
+    fn observe(&mut self, batch: &RecordBatch) -> Result<(), FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        for i in 0..batch.num_rows() {
+            if c.sip().is_null(i)
+                || c.dip().is_null(i)
+                || c.proto().is_null(i)
+                || c.ibyt().is_null(i)
+                || c.ipkt().is_null(i)
+            {
+                continue;
+            }
+            let proto = c.proto().value(i);
+            let (sip, dip) = (c.sip().value(i), c.dip().value(i));
+            let icmp = is_icmp(proto);
+            if !icmp && (is_common(proto) || !(is_external(sip) || is_external(dip))) {
+                continue;
+            }
+            let k = Self::key(self.ips.id(sip), self.ips.id(dip));
+            let v = self.totals.entry(k).or_default();
+            if icmp {
+                v.icmp_packets += c.ipkt().value(i).max(0);
+                v.icmp_bytes += c.ibyt().value(i).max(0) as f64;
+            } else {
+                v.other_bytes += c.ibyt().value(i).max(0) as f64;
+                if v.other_proto.is_none() {
+                    v.other_proto = Some(proto.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let (min_packets, min_size, min_other) = (
+            self.min_packets,
+            self.min_packet_bytes,
+            self.min_other_bytes,
+        );
+        self.flagged = std::mem::take(&mut self.totals)
+            .into_iter()
+            .filter(|(_, v)| {
+                (v.icmp_packets >= min_packets && v.icmp_bytes / v.icmp_packets as f64 >= min_size)
+                    || v.other_bytes >= min_other
+            })
+            .collect();
+    }
+
+    fn strengths(&self, batch: &RecordBatch) -> Result<Vec<Flag>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        if self.flagged.is_empty() {
+            return Ok(vec![Flag::NONE; batch.num_rows()]);
+        }
+        Ok((0..batch.num_rows())
+            .map(|i| {
+                if c.sip().is_null(i) || c.dip().is_null(i) {
+                    return Flag::NONE;
+                }
+                self.tunnel_of(&c, i).map_or(Flag::NONE, |(k, v)| {
+                    let x = if v.icmp_packets > 0 {
+                        (v.icmp_bytes / v.icmp_packets as f64 / self.min_packet_bytes)
+                            * (v.icmp_packets as f64 / self.min_packets as f64).sqrt()
+                    } else {
+                        v.other_bytes / self.min_other_bytes
+                    };
+                    Flag::new(strength(x), k)
+                })
+            })
+            .collect())
+    }
+
+    fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
+        let c = FlowColumns::new(batch)?;
+        Ok(self.tunnel_of(&c, row).map(|(_, v)| {
+            let (a, b) = (c.sip().value(row), c.dip().value(row));
+            if v.icmp_packets >= self.min_packets {
+                format!(
+                    "ICMP tunnel between {a} and {b}: {} packets of {:.0} bytes on average (pings are under {:.0}), {} in all",
+                    v.icmp_packets,
+                    v.icmp_bytes / v.icmp_packets as f64,
+                    self.min_packet_bytes,
+                    human_bytes(v.icmp_bytes)
+                )
+            } else {
+                format!(
+                    "{} over protocol {} between {a} and {b}",
+                    human_bytes(v.other_bytes),
+                    v.other_proto.as_deref().unwrap_or("?")
+                )
+            }
+        }))
+    }
+}
+
 /// The default flow detectors.
 pub fn default_flow_detectors() -> Vec<Box<dyn Detector>> {
     vec![
@@ -689,6 +932,7 @@ pub fn default_flow_detectors() -> Vec<Box<dyn Detector>> {
         Box::new(BeaconDetector::default()),
         Box::new(UploadDetector::default()),
         Box::new(BruteForceDetector::default()),
+        Box::new(TunnelDetector::default()),
     ]
 }
 
@@ -945,6 +1189,126 @@ mod tests {
                 .0
                 .iter()
                 .all(|x| *x == 0.0)
+        );
+    }
+
+    /// `batch` with the protocol of each row replaced.
+    fn with_protos(b: RecordBatch, protos: &[&str]) -> RecordBatch {
+        let i = b.schema().index_of("proto").unwrap();
+        let mut cols = b.columns().to_vec();
+        cols[i] = Arc::new(StringArray::from(protos.to_vec()));
+        RecordBatch::try_new(b.schema(), cols).unwrap()
+    }
+
+    fn run_batch(d: &mut dyn Detector, b: &RecordBatch) -> Vec<f64> {
+        d.observe(b).unwrap();
+        d.finish();
+        d.strengths(b).unwrap().iter().map(|f| f.strength).collect()
+    }
+
+    #[test]
+    fn scan_flags_horizontal_sweeps() {
+        let hosts: Vec<String> = (1..=60).map(|i| format!("10.1.0.{i}")).collect();
+        let mut flows: Vec<F> = Vec::new();
+        for h in &hosts {
+            flows.push((1000, "10.1.9.9", h.as_str(), 50000, 445, 1, 44));
+            flows.push((1000, h.as_str(), "10.1.9.9", 445, 50000, 1, 40));
+        }
+        // Ordinary SMB sessions to the same hosts are no probes.
+        flows.push((2000, "10.1.0.200", "10.1.0.1", 50001, 445, 40, 90_000));
+        let mut d = ScanDetector::default();
+        let (s, b) = run(&mut d, &flows);
+        assert!(s[..120].iter().all(|x| *x >= 0.5), "{s:?}");
+        assert_eq!(s[120], 0.0);
+        assert_eq!(
+            d.reason(&b, 1).unwrap().unwrap(),
+            "horizontal scan: 10.1.9.9 probed port 445 on 60 hosts with tiny flows"
+        );
+        // The same exchanges over UDP are what an NTP or DNS server does: nothing.
+        let udp = with_protos(batch(&flows[..120]), &["UDP"; 120]);
+        assert!(
+            run_batch(&mut ScanDetector::default(), &udp)
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+        // Fewer hosts than the threshold: nothing.
+        let few: Vec<F> = flows[..40].to_vec();
+        assert!(
+            run(&mut ScanDetector::default(), &few)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn upload_ignores_the_acknowledgements_of_large_downloads() {
+        let flows: Vec<F> = vec![
+            (
+                0,
+                "10.1.0.8",
+                "152.199.19.9",
+                50000,
+                443,
+                2_000_000,
+                150_000_000,
+            ),
+            (
+                0,
+                "152.199.19.9",
+                "10.1.0.8",
+                443,
+                50000,
+                2_000_000,
+                3_000_000_000,
+            ),
+        ];
+        assert!(
+            run(&mut UploadDetector::default(), &flows)
+                .0
+                .iter()
+                .all(|x| *x == 0.0)
+        );
+    }
+
+    #[test]
+    fn tunnel_flags_large_icmp_and_other_protocols() {
+        let mut flows: Vec<F> = Vec::new();
+        let mut protos = Vec::new();
+        for i in 0..30 {
+            // 30 sessions of 10 packets of 628 bytes each way.
+            flows.push((i * 20, "10.1.0.7", "203.0.113.9", 0, 2048, 10, 6_280));
+            flows.push((i * 20, "203.0.113.9", "10.1.0.7", 0, 0, 10, 6_280));
+            protos.extend(["ICMP", "ICMP"]);
+        }
+        for i in 0..200 {
+            // Monitoring pings: many, but ping-sized.
+            flows.push((i * 300, "10.0.9.60", "10.0.0.10", 0, 2048, 1, 84));
+            flows.push((i * 300, "10.0.0.10", "10.0.9.60", 0, 0, 1, 84));
+            protos.extend(["ICMP", "ICMP"]);
+        }
+        flows.push((9000, "10.1.0.3", "198.51.100.7", 0, 0, 20_000, 25_000_000));
+        protos.push("GRE");
+        flows.push((9000, "10.1.0.4", "10.0.5.1", 0, 0, 20_000, 25_000_000));
+        protos.push("GRE");
+        let b = with_protos(batch(&flows), &protos);
+        let mut d = TunnelDetector::default();
+        let s = run_batch(&mut d, &b);
+        assert!(s[..60].iter().all(|x| *x >= 0.5), "{:?}", &s[..60]);
+        assert!(s[60..460].iter().all(|x| *x == 0.0));
+        assert!(s[460] >= 0.5);
+        assert_eq!(
+            s[461], 0.0,
+            "GRE inside the network is a VPN, not a tunnel out"
+        );
+        let r = d.reason(&b, 1).unwrap().unwrap();
+        assert!(
+            r.starts_with("ICMP tunnel between 203.0.113.9 and 10.1.0.7: 600 packets of 628 bytes"),
+            "{r}"
+        );
+        assert_eq!(
+            d.reason(&b, 460).unwrap().unwrap(),
+            "25.0 MB over protocol GRE between 10.1.0.3 and 198.51.100.7"
         );
     }
 
