@@ -56,11 +56,12 @@ enum GenerateCommand {
 
 #[derive(Subcommand)]
 enum MlCommand {
-    /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
+    /// Network flows (Spot CSV, nfdump CSV, nfcapd files, Zeek conn.log, Parquet files or Hive
+    /// folders).
     Flow(flow::FlowArgs),
     /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
     Proxy(proxy::ProxyArgs),
-    /// DNS responses from packet captures (pcap, pcapng, gzip).
+    /// DNS responses from packet captures (pcap, pcapng, gzip) or Zeek dns.log.
     Dns(dns::DnsArgs),
 }
 

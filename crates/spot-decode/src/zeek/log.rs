@@ -347,3 +347,27 @@ mod tests {
         assert!(parse_time("1e300").is_err());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any line either parses or gives a typed error; the parser never panics, whatever
+        /// directives came before.
+        #[test]
+        fn any_line_parses_or_is_a_typed_error(
+            directives in proptest::collection::vec("#[a-z_]{0,12}[\t ][^\n]{0,20}", 0..4),
+            line in "[^\n]{0,200}",
+        ) {
+            let mut p = ZeekLines::new("dns", &["ts", "id.orig_h", "answers"], &["ts", "id.orig_h", "answers"], &["answers"]);
+            let mut row = Row::default();
+            for d in &directives {
+                let _ = p.parse(d, &mut row);
+            }
+            let _ = p.parse(&line, &mut row);
+            let _ = parse_time(&line);
+        }
+    }
+}
