@@ -191,6 +191,9 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     let mut train = Analysis::new(&train_words, c.config());
     if c.mode == Mode::Combined {
         train = train.with_detectors(spot_score::detect::proxy::default_proxy_detectors());
+        if !feedback.is_empty() {
+            train = train.with_low_risk(low_risk_batch(&feedback)?);
+        }
     }
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
@@ -228,6 +231,30 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     summary.stages.push(("write", start.elapsed()));
     eprintln!("{summary}");
     Ok((results, summary))
+}
+
+/// The low-risk (severity 3) feedback rows as a batch of proxy columns, for the detectors: a
+/// finding (a beacon, a rare agent, an upload...) that flags one of them is dismissed.
+fn low_risk_batch(rows: &[spot_features::proxy::ProxyFeedbackRow]) -> Result<RecordBatch> {
+    let low: Vec<_> = rows.iter().filter(|r| r.sev == 3).collect();
+    let col = |f: &dyn Fn(&spot_features::proxy::ProxyFeedbackRow) -> &str| -> ArrayRef {
+        std::sync::Arc::new(arrow::array::StringArray::from(
+            low.iter()
+                .map(|r| Some(f(r)).filter(|v| !v.is_empty() && *v != "-"))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    Ok(RecordBatch::try_from_iter([
+        ("p_date", col(&|r| &r.p_date)),
+        ("p_time", col(&|r| &r.p_time)),
+        ("clientip", col(&|r| &r.clientip)),
+        ("host", col(&|r| &r.host)),
+        ("reqmethod", col(&|r| &r.reqmethod)),
+        ("useragent", col(&|r| &r.useragent)),
+        ("resconttype", col(&|r| &r.resconttype)),
+        ("respcode", col(&|r| &r.respcode)),
+        ("fulluri", col(&|r| &r.fulluri)),
+    ])?)
 }
 
 /// Puts each result's `word` before its `score`, as Spot's proxy output had it.

@@ -235,3 +235,79 @@ fn ml_flow_and_dns_read_zeek_logs() {
     assert!(ok, "{err}");
     assert!(err.contains("read 4 records"), "{err}");
 }
+
+/// Low-risk feedback in the default mode: the analyst marks the nightly backup (a large upload
+/// to a rare host, the top false positive of a generated day) and it leaves the top.
+#[test]
+fn low_risk_feedback_dismisses_a_proxy_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("day");
+    let (ok, err) = spot(&[
+        "generate",
+        "proxy",
+        "--out",
+        day.to_str().unwrap(),
+        "--requests",
+        "6000",
+        "--seed",
+        "4",
+    ]);
+    assert!(ok, "{err}");
+    let log = day.join("proxy.log");
+    let run = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "ml",
+            "proxy",
+            "--input",
+            log.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-results",
+            "50",
+            "--iterations",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, err) = spot(&args);
+        assert!(ok, "{err}");
+        let text = std::fs::read_to_string(out).unwrap();
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let host = header.iter().position(|h| h == "host").unwrap();
+        let hosts: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(host).unwrap().to_string())
+            .collect();
+        (hosts, err)
+    };
+    let (before, _) = run(&dir.path().join("before.csv"), &[]);
+    assert_eq!(before[0], "vault7.backup-storage.net", "{before:?}");
+    let mut f = vec!["-"; 23];
+    f[0] = "2026-11-25";
+    f[1] = "01:00:00";
+    f[2] = "10.30.0.12";
+    f[3] = "vault7.backup-storage.net";
+    f[4] = "PUT";
+    f[5] = "rclone/v1.68.2";
+    f[6] = "application/xml";
+    f[11] = "200";
+    f[18] = "vault7.backup-storage.net/bucket/nightly/part-0000";
+    f[22] = "3";
+    let fb = dir.path().join("feedback.tsv");
+    std::fs::write(&fb, f.join("\t") + "\n").unwrap();
+    let (after, err) = run(
+        &dir.path().join("after.csv"),
+        &["--feedback", fb.to_str().unwrap()],
+    );
+    assert!(err.contains("findings dismissed by feedback"), "{err}");
+    assert!(
+        !after[..10].iter().any(|h| h == "vault7.backup-storage.net"),
+        "{after:?}"
+    );
+}
