@@ -10,8 +10,8 @@
 //! assert_eq!(day.attacks.len(), 5);
 //! ```
 
-mod flow;
-mod proxy;
+pub mod flow;
+pub mod proxy;
 
 pub use flow::{AttackKind, FlowDay, FlowDayConfig, InjectedAttack, flow_day};
 pub use proxy::{

@@ -14,10 +14,10 @@
 //! The per-format line parsers ([`ElffParser`], [`SquidParser`], [`ZeekParser`]) implement
 //! [`LineParser`] and can be used on their own.
 
-mod elff;
+pub mod elff;
 pub(crate) mod record;
-mod squid;
-pub(crate) mod zeek;
+pub mod squid;
+pub mod zeek;
 
 use std::collections::BTreeMap;
 use std::fs::File;
