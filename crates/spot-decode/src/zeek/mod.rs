@@ -307,3 +307,49 @@ impl<M: RowMapper> Iterator for LogBatches<M> {
         Some(self.out.finish(&self.path))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    fn lines() -> impl Strategy<Value = Vec<String>> {
+        // Tab-separated fields of digits, dots, letters and markers, as real lines are.
+        let field = prop_oneof![
+            Just("-".to_string()),
+            Just("(empty)".to_string()),
+            "[0-9]{1,12}(\\.[0-9]{1,9})?",
+            "[a-zA-Z0-9.:,_-]{0,20}",
+        ];
+        proptest::collection::vec(
+            proptest::collection::vec(field, 0..26).prop_map(|f| f.join("\t")),
+            0..8,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any data lines under a conn or dns header give batches or a typed error naming the
+        /// line; the mappers never panic.
+        #[test]
+        fn conn_and_dns_logs_never_panic(body in lines(), dns in any::<bool>(), queries in any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("x.log");
+            let head = if dns { "#separator \\x09\n#path\tdns\n" } else { "#separator \\x09\n#path\tconn\n" };
+            std::fs::write(&path, format!("{head}{}\n", body.join("\n"))).unwrap();
+            if dns {
+                let it = super::dns::read_dns_log(&path, 3, queries).unwrap();
+                for b in it {
+                    if let Err(e) = b {
+                        prop_assert!(e.to_string().contains("x.log:"), "{e}");
+                    }
+                }
+            } else {
+                for b in super::conn::read_conn_log(&path, 3).unwrap() {
+                    if let Err(e) = b {
+                        prop_assert!(e.to_string().contains("x.log:"), "{e}");
+                    }
+                }
+            }
+        }
+    }
+}
