@@ -210,7 +210,7 @@ pub fn run(args: &DnsArgs) -> Result<(RecordBatch, Summary)> {
     let reader = args.capture.reader(&args.input, c.batch_size)?;
     let analysis = Analysis::new(&creator, c.config());
     let mut summary = Summary::default();
-    let mut bars = Bars::new();
+    let mut bars = Bars::new().with_iterations(c.model.verbose);
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
     let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());

@@ -106,6 +106,9 @@ pub struct ModelArgs {
     /// With `--model`: how to score hosts the model has never seen.
     #[arg(long, value_enum, default_value_t = Unseen::Zero)]
     pub unseen: Unseen,
+    /// Print the training log-likelihood per token after every iteration (on stderr).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 impl CommonArgs {
@@ -119,6 +122,7 @@ impl CommonArgs {
                 seed: self.seed,
                 optimizer: self.model.optimizer,
                 tolerance: self.model.tolerance,
+                track_likelihood: self.model.verbose,
                 ..LdaConfig::default()
             },
             filter: ScoreFilter {
@@ -148,15 +152,29 @@ pub struct FlowArgs {
 
 /// Runs the flow analysis; prints the summary line on stderr and returns the results.
 pub fn run(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
-    let (results, summary) = analyse(args)?;
+    let (results, summary) = analyse(args, true)?;
+    let results = results.context("the scoring pass produced no table")?;
     eprintln!("{summary}");
     Ok((results, summary))
 }
 
-fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
+/// `spot train flow`: the analysis up to the trained model, saved with `--model-out`; no
+/// scoring pass. Prints the summary line on stderr.
+pub fn train(args: &FlowArgs) -> Result<Summary> {
+    if args.common.model.model_out.is_none() {
+        anyhow::bail!("spot train flow needs --model-out FILE");
+    }
+    let (_, summary) = analyse(args, false)?;
+    eprintln!("{summary}");
+    Ok(summary)
+}
+
+fn analyse(args: &FlowArgs, score: bool) -> Result<(Option<RecordBatch>, Summary)> {
     let c = &args.common;
     // Fail on a bad output path before doing any work.
-    spot_decode::OutputFormat::from_path(&c.out)?;
+    if score {
+        spot_decode::OutputFormat::from_path(&c.out)?;
+    }
     if let Some(p) = &args.entities {
         spot_decode::OutputFormat::from_path(p)?;
     }
@@ -174,7 +192,7 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         }
     }
     let mut summary = Summary::default();
-    let mut bars = Bars::new();
+    let mut bars = Bars::new().with_iterations(c.model.verbose);
     let mut corpus = CorpusBuilder::new();
 
     let schema = reader.schema();
@@ -218,6 +236,10 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
     if let Some(path) = &m.model_out {
         model.save(path)?;
     }
+    if !score {
+        bars.finish();
+        return Ok((None, summary));
+    }
     bars.stage("score", Some(summary.read));
     let results = analysis.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();
@@ -240,7 +262,7 @@ fn analyse(args: &FlowArgs) -> Result<(RecordBatch, Summary)> {
         w.finish()?;
     }
     summary.stages.push(("write", start.elapsed()));
-    Ok((results, summary))
+    Ok((Some(results), summary))
 }
 
 /// `--invalid-out`: the records that fail the validity rules, written as they are found; the

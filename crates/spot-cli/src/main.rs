@@ -31,6 +31,12 @@ enum Command {
     /// Run a suspicious-connects analysis.
     #[command(subcommand)]
     Ml(MlCommand),
+    /// Train a topic model and save it (`spot ml` up to the model; `--model-out` required).
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Score with a saved model (`spot ml` with `--model` required).
+    #[command(subcommand)]
+    Score(ScoreCommand),
     /// Generate a synthetic day with injected attacks, analyse it and show the top results.
     Demo(demo::DemoArgs),
     /// Ranking quality of a results file against labels (best rank per attack, recall, average
@@ -52,6 +58,28 @@ enum GenerateCommand {
     Flow(demo::GenerateFlowArgs),
     /// Proxy requests: a Blue Coat ELFF log, a top-domains CSV and a labels file in a folder.
     Proxy(demo_proxy::GenerateProxyArgs),
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// Network flows: the corpus and training of `spot ml flow`, then `--model-out FILE`.
+    #[command(
+        mut_arg("out", |a| a.required(false).hide(true).default_value("-")),
+        mut_arg("model_out", |a| a.required(true)),
+        mut_arg("model", |a| a.hide(true)),
+        mut_arg("unseen", |a| a.hide(true)),
+        mut_arg("threshold", |a| a.hide(true)),
+        mut_arg("max_results", |a| a.hide(true)),
+        mut_arg("mode", |a| a.hide(true))
+    )]
+    Flow(flow::FlowArgs),
+}
+
+#[derive(Subcommand)]
+enum ScoreCommand {
+    /// Network flows: `spot ml flow --model FILE` (no training).
+    #[command(mut_arg("model", |a| a.required(true)))]
+    Flow(flow::FlowArgs),
 }
 
 #[derive(Subcommand)]
@@ -78,6 +106,8 @@ fn main() -> ExitCode {
     progress::install_interrupt_handler();
     let result = match cli.command {
         Command::Ml(MlCommand::Flow(args)) => flow::run(&args).map(|_| ()),
+        Command::Train(TrainCommand::Flow(args)) => flow::train(&args).map(|_| ()),
+        Command::Score(ScoreCommand::Flow(args)) => flow::run(&args).map(|_| ()),
         Command::Ml(MlCommand::Proxy(args)) => proxy::run(&args).map(|_| ()),
         Command::Demo(args) => demo::run(&args),
         Command::Eval(args) => eval::run(&args),

@@ -26,11 +26,21 @@ pub fn interrupted() -> bool {
 /// indicatif bars for the analysis stages.
 pub struct Bars {
     bar: Option<ProgressBar>,
+    iterations: bool,
 }
 
 impl Bars {
     pub fn new() -> Self {
-        Bars { bar: None }
+        Bars {
+            bar: None,
+            iterations: false,
+        }
+    }
+
+    /// Also print one line per training iteration with its log-likelihood (`--verbose`).
+    pub fn with_iterations(mut self, on: bool) -> Self {
+        self.iterations = on;
+        self
     }
 
     pub fn finish(&mut self) {
@@ -62,6 +72,24 @@ impl Progress for Bars {
         bar.set_prefix(name);
         bar.enable_steady_tick(Duration::from_millis(200));
         self.bar = Some(bar);
+    }
+
+    fn iteration(&mut self, it: &spot_model::Iteration) {
+        if !self.iterations {
+            return;
+        }
+        let line = match it.log_likelihood {
+            Some(ll) => format!(
+                "iteration {}/{}: log-likelihood per token {ll:.6}",
+                it.iteration, it.of
+            ),
+            None => format!("iteration {}/{}", it.iteration, it.of),
+        };
+        // `suspend` hides the bar while printing; it also prints when the bar is hidden.
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
     }
 
     fn advance(&mut self, n: u64) {

@@ -165,7 +165,7 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
         Some(p) => read_proxy_feedback(p)?,
         None => Vec::new(),
     };
-    let mut bars = Bars::new();
+    let mut bars = Bars::new().with_iterations(c.model.verbose);
     let mut summary = Summary::default();
 
     // Pass 0: user agents of the valid records (Spot counted them over what it trained on and

@@ -158,7 +158,7 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
     let input = day(dir.path(), "day.csv", 6, 3);
     for o in ["em", "online", "gibbs"] {
         let out = dir.path().join(format!("{o}.csv"));
-        ok(&[
+        let (success, stderr) = spot(&[
             "ml",
             "flow",
             "--mode",
@@ -171,7 +171,30 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
             "3",
             "--optimizer",
             o,
+            "--verbose",
         ]);
+        assert!(success, "{o}: {stderr}");
+        // `--verbose`: one line per iteration with the training log-likelihood.
+        let lls: Vec<f64> = stderr
+            .lines()
+            .filter_map(|l| l.split_once(": log-likelihood per token "))
+            .map(|(_, v)| v.parse().unwrap())
+            .collect();
+        let lines = stderr
+            .lines()
+            .filter(|l| l.starts_with("iteration "))
+            .count();
+        assert_eq!(lines, 3, "{o}: {stderr}");
+        // `online` reports the likelihood of its mini-batch, absent when a batch is empty.
+        assert!(
+            lls.len() == 3 || (o == "online" && !lls.is_empty()),
+            "{o}: {stderr}"
+        );
+        assert!(
+            lls.iter().all(|v| v.is_finite() && *v < 0.0),
+            "{o}: {lls:?}"
+        );
+        assert!(stderr.contains("iteration 3/3: "), "{o}: {stderr}");
     }
     let bad = dir.path().join("bad.spotlda");
     std::fs::write(&bad, b"not a model").unwrap();
@@ -191,4 +214,43 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
     assert!(!success);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not a spot model file"), "{stderr}");
+}
+
+#[test]
+fn train_and_score_are_the_two_halves_of_ml() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = day(dir.path(), "day.csv", 6, 5);
+    let lda = ["--iterations", "3", "--optimizer", "gibbs", "--seed", "4"];
+    // `spot ml flow --model-out` trains, saves and scores in one run.
+    let (m1, out1) = (dir.path().join("ml.spotlda"), dir.path().join("ml.csv"));
+    let mut args = vec!["ml", "flow", "--mode", "spot", "--input", p(&input)];
+    args.extend(["--out", p(&out1), "--model-out", p(&m1)]);
+    args.extend(lda);
+    ok(&args);
+    // `spot train flow` saves the same model without scoring...
+    let m2 = dir.path().join("train.spotlda");
+    let mut args = vec!["train", "flow", "--input", p(&input), "--model-out", p(&m2)];
+    args.extend(lda);
+    ok(&args);
+    assert_eq!(std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
+    // ...and `spot score flow` scores with it like the training run.
+    let out2 = dir.path().join("score.csv");
+    ok(&[
+        "score",
+        "flow",
+        "--mode",
+        "spot",
+        "--input",
+        p(&input),
+        "--out",
+        p(&out2),
+        "--model",
+        p(&m2),
+    ]);
+    assert_eq!(scores(&out1), scores(&out2));
+    // Each needs its model file.
+    let (success, stderr) = spot(&["train", "flow", "--input", p(&input)]);
+    assert!(!success && stderr.contains("--model-out"), "{stderr}");
+    let (success, stderr) = spot(&["score", "flow", "--input", p(&input), "--out", p(&out2)]);
+    assert!(!success && stderr.contains("--model"), "{stderr}");
 }

@@ -3,15 +3,18 @@
 //!
 //! ```text
 //! lda_bench generate OUT [corpus options]        writes OUT/observed.tsv and OUT/heldout.tsv
-//! lda_bench ours OUT [corpus options]            fits em, online, gibbs; prints result rows
-//! lda_bench eval NAME PHI SECONDS ITERS ALPHA [corpus options]
+//! lda_bench ours [--engine E] [corpus options]   fits em, online, gibbs (or only E: em, online,
+//!                                                gibbs30, gibbs100); prints result rows
+//! lda_bench eval NAME PHI SECONDS ITERS ALPHA RSS_MIB THREADS [corpus options]
 //!                                                scores a peer's topics (PHI: one line per word,
 //!                                                K whitespace-separated P(word | topic))
 //! corpus options: --docs N --words W --topics K --doc-len L --seed S
 //! ```
 //!
-//! Result rows are tab-separated: engine, iterations, seconds, held-out log-likelihood per
-//! token, perplexity, mean total-variation distance to the planted topics.
+//! Result rows are tab-separated: engine, threads, iterations, seconds, peak RSS in MiB,
+//! held-out log-likelihood per token, perplexity, mean total-variation distance to the planted
+//! topics. For spot's engines the peak RSS is the process's (`VmHWM`: corpus, model and
+//! evaluation), so run one engine per process (`--engine`) to read it per engine.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -69,10 +72,36 @@ fn write_tsv(path: &std::path::Path, c: &Corpus) -> Res<()> {
     Ok(())
 }
 
-fn row(name: &str, iters: usize, secs: f64, m: &FittedModel, p: &Planted, o: &Corpus, h: &Corpus) {
+/// Peak resident memory of this process in MiB (Linux `VmHWM`), or "-" elsewhere.
+fn peak_rss_mib() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or_else(|| "-".to_string(), |kb| format!("{:.0}", kb / 1024.0))
+}
+
+/// The measured part of a result row, before the quality columns.
+struct Run<'a> {
+    name: &'a str,
+    threads: String,
+    iters: usize,
+    secs: f64,
+    rss_mib: String,
+}
+
+fn row(r: &Run, m: &FittedModel, p: &Planted, o: &Corpus, h: &Corpus) {
     let s = heldout::evaluate(m, o, h, 100);
     println!(
-        "{name}\t{iters}\t{secs:.3}\t{:.4}\t{:.2}\t{:.3}",
+        "{}\t{}\t{}\t{:.3}\t{}\t{:.4}\t{:.2}\t{:.3}",
+        r.name,
+        r.threads,
+        r.iters,
+        r.secs,
+        r.rss_mib,
         s.per_token(),
         s.perplexity(),
         topic_distance(m, p)
@@ -91,15 +120,24 @@ fn main() -> Res<()> {
         }
         Some("ours") => {
             let m = options(&args[1..])?;
+            let only = m.get("engine").cloned();
             let (p, o, h) = data(&m)?;
             let k = p.topics;
             let runs = [
-                (Optimizer::Em, 50, 1.02, 1.001, 1.0),
-                (Optimizer::Online, 100, 0.1, 0.01, 0.1),
-                (Optimizer::Gibbs, 30, 0.1, 0.01, 1.0),
-                (Optimizer::Gibbs, 100, 0.1, 0.01, 1.0),
+                ("em", Optimizer::Em, 50, 1.02, 1.001, 1.0),
+                ("online", Optimizer::Online, 100, 0.1, 0.01, 0.1),
+                ("gibbs30", Optimizer::Gibbs, 30, 0.1, 0.01, 1.0),
+                ("gibbs100", Optimizer::Gibbs, 100, 0.1, 0.01, 1.0),
             ];
-            for (opt, iters, alpha, beta, fraction) in runs {
+            if let Some(e) = &only
+                && !runs.iter().any(|r| r.0 == e)
+            {
+                return Err(format!("unknown engine {e}: em, online, gibbs30 or gibbs100").into());
+            }
+            let runs = runs
+                .iter()
+                .filter(|r| only.as_ref().is_none_or(|e| e == r.0));
+            for &(_, opt, iters, alpha, beta, fraction) in runs {
                 let cfg = LdaConfig {
                     topics: k,
                     alpha,
@@ -117,17 +155,32 @@ fn main() -> Res<()> {
                 let t = Instant::now();
                 let model = Lda::new(cfg).fit(&o, &mut |_| {})?;
                 let secs = t.elapsed().as_secs_f64();
-                row(&format!("spot {opt}"), iters, secs, &model, &p, &o, &h);
+                let run = Run {
+                    name: &format!("spot {opt}"),
+                    threads: rayon::current_num_threads().to_string(),
+                    iters,
+                    secs,
+                    rss_mib: peak_rss_mib(),
+                };
+                row(&run, &model, &p, &o, &h);
             }
         }
         Some("eval") => {
-            let [name, phi, secs, iters, alpha] = [1, 2, 3, 4, 5].map(|i| args.get(i));
-            let (Some(name), Some(phi), Some(secs), Some(iters), Some(alpha)) =
-                (name, phi, secs, iters, alpha)
+            let [name, phi, secs, iters, alpha, rss, threads] =
+                [1, 2, 3, 4, 5, 6, 7].map(|i| args.get(i));
+            let (
+                Some(name),
+                Some(phi),
+                Some(secs),
+                Some(iters),
+                Some(alpha),
+                Some(rss),
+                Some(threads),
+            ) = (name, phi, secs, iters, alpha, rss, threads)
             else {
-                return Err("eval NAME PHI SECONDS ITERS ALPHA".into());
+                return Err("eval NAME PHI SECONDS ITERS ALPHA RSS_MIB THREADS".into());
             };
-            let (p, o, h) = data(&options(&args[6..])?)?;
+            let (p, o, h) = data(&options(&args[8..])?)?;
             let k = p.topics;
             let mut word_topic = Vec::with_capacity(o.num_words() * k);
             for line in std::fs::read_to_string(phi)?.lines() {
@@ -146,7 +199,14 @@ fn main() -> Res<()> {
             };
             let model =
                 FittedModel::from_counts(cfg, vec![], o.word_names().to_vec(), vec![], word_topic);
-            row(name, iters.parse()?, secs.parse()?, &model, &p, &o, &h);
+            let run = Run {
+                name,
+                threads: threads.clone(),
+                iters: iters.parse()?,
+                secs: secs.parse()?,
+                rss_mib: rss.clone(),
+            };
+            row(&run, &model, &p, &o, &h);
         }
         _ => return Err("usage: lda_bench generate|ours|eval ... (see the source)".into()),
     }

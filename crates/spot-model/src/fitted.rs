@@ -1,5 +1,9 @@
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
+
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxBuildHasher;
 use spot_features::Corpus;
 
 use crate::{LdaConfig, Optimizer};
@@ -16,8 +20,10 @@ pub struct FittedModel {
     config: LdaConfig,
     doc_names: Vec<String>,
     word_names: Vec<String>,
-    doc_index: FxHashMap<String, u32>,
-    word_index: FxHashMap<String, u32>,
+    /// Name → id, built on the first lookup by name (a model loaded to be scored by ids, or
+    /// sent elsewhere, never pays for it).
+    doc_index: OnceLock<NameIndex>,
+    word_index: OnceLock<NameIndex>,
     /// documents × topics, row-major.
     doc_topic: Vec<f64>,
     /// words × topics, row-major: `word_topic[w * K + k]` = P(w | k).
@@ -38,12 +44,47 @@ impl PartialEq for FittedModel {
     }
 }
 
-fn index(names: &[String]) -> FxHashMap<String, u32> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), i as u32))
-        .collect()
+fn name_hash(name: &str) -> u64 {
+    FxBuildHasher.hash_one(name)
+}
+
+/// Name → id over a list of names it does not own: a table of ids found by the names' hashes
+/// (4 bytes and a control byte per name, no copy of the names; 10⁷ host names would otherwise
+/// mean 10⁷ more strings).
+#[derive(Debug, Clone, Default)]
+struct NameIndex {
+    table: HashTable<u32>,
+}
+
+impl NameIndex {
+    /// The index of `names` (hashes computed in parallel; a repeated name keeps its first id).
+    fn new(names: &[String]) -> Self {
+        let hashes: Vec<u64> = names.par_iter().map(|n| name_hash(n)).collect();
+        let mut table = HashTable::with_capacity(names.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            let name = &names[i];
+            if table
+                .find(h, |&j: &u32| names[j as usize] == *name)
+                .is_none()
+            {
+                table.insert_unique(h, i as u32, |&j| hashes[j as usize]);
+            }
+        }
+        NameIndex { table }
+    }
+
+    fn get(&self, names: &[String], name: &str) -> Option<u32> {
+        self.table
+            .find(name_hash(name), |&j| names[j as usize] == name)
+            .copied()
+    }
+
+    /// Adds `names[id]` (already pushed onto `names`).
+    fn push(&mut self, names: &[String], id: u32) {
+        let h = name_hash(&names[id as usize]);
+        self.table
+            .insert_unique(h, id, |&j| name_hash(&names[j as usize]));
+    }
 }
 
 /// Rows of a row-major matrix with `k` columns, each normalized to sum to one (zero rows stay).
@@ -119,8 +160,8 @@ impl FittedModel {
         doc_concentration: Vec<f64>,
     ) -> Self {
         FittedModel {
-            doc_index: index(&doc_names),
-            word_index: index(&word_names),
+            doc_index: OnceLock::new(),
+            word_index: OnceLock::new(),
             config,
             doc_names,
             word_names,
@@ -161,8 +202,8 @@ impl FittedModel {
             )));
         }
         Ok(FittedModel {
-            doc_index: index(&doc_names),
-            word_index: index(&word_names),
+            doc_index: OnceLock::new(),
+            word_index: OnceLock::new(),
             config,
             doc_names,
             word_names,
@@ -202,11 +243,15 @@ impl FittedModel {
     }
     /// Id of a document, if it was in training (or folded in).
     pub fn doc_id(&self, doc: &str) -> Option<u32> {
-        self.doc_index.get(doc).copied()
+        self.doc_index
+            .get_or_init(|| NameIndex::new(&self.doc_names))
+            .get(&self.doc_names, doc)
     }
     /// Id of a word, if it was in training.
     pub fn word_id(&self, word: &str) -> Option<u32> {
-        self.word_index.get(word).copied()
+        self.word_index
+            .get_or_init(|| NameIndex::new(&self.word_names))
+            .get(&self.word_names, word)
     }
     /// P(topic | document `d`), one value per topic.
     pub fn doc_topics(&self, d: usize) -> &[f64] {
@@ -333,10 +378,11 @@ impl FittedModel {
             })
             .collect();
         for (&d, row) in new_docs.iter().zip(rows) {
-            let name = corpus.doc_names()[d].clone();
-            self.doc_index
-                .insert(name.clone(), self.doc_names.len() as u32);
-            self.doc_names.push(name);
+            self.doc_names.push(corpus.doc_names()[d].clone());
+            // An index not built yet will be built from the names, these included.
+            if let Some(index) = self.doc_index.get_mut() {
+                index.push(&self.doc_names, self.doc_names.len() as u32 - 1);
+            }
             self.doc_topic.extend(row);
         }
         new_docs.len()
@@ -346,6 +392,25 @@ impl FittedModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_index_finds_every_name_and_only_those() {
+        let mut names: Vec<String> = (0..5000)
+            .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
+            .collect();
+        let mut index = NameIndex::new(&names);
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(index.get(&names, n), Some(i as u32));
+        }
+        assert_eq!(index.get(&names, "10.0.200.1"), None);
+        assert_eq!(index.get(&names, ""), None);
+        names.push("new-host".into());
+        index.push(&names, 5000);
+        assert_eq!(index.get(&names, "new-host"), Some(5000));
+        assert_eq!(index.get(&names, "10.0.0.7"), Some(7));
+        let repeated: Vec<String> = vec!["a".into(), "b".into(), "a".into()];
+        assert_eq!(NameIndex::new(&repeated).get(&repeated, "a"), Some(0));
+    }
 
     #[test]
     fn from_probabilities_round_trips_bit_identically() {

@@ -44,12 +44,16 @@
 //! assert!(p > 0.0 && p <= 1.0);
 //! assert_eq!(model.word_prob("never-seen", "10.0.0.1"), 0.0);
 //!
-//! // Any engine through its configuration, with the log-likelihood of every iteration.
+//! // Any engine through its configuration, with the log-likelihood of every iteration
+//! // (reported to the progress callback, or collected by `fit_report`).
 //! let config = LdaConfig { topics: 2, optimizer: Optimizer::Gibbs, track_likelihood: true, ..LdaConfig::default() };
 //! let mut trace = Vec::new();
-//! let gibbs = Lda::new(config).fit(&corpus, &mut |it| trace.extend(it.log_likelihood))?;
+//! let gibbs = Lda::new(config.clone()).fit(&corpus, &mut |it| trace.extend(it.log_likelihood))?;
 //! assert_eq!(trace.len(), 20);
 //! assert!(gibbs.word_prob("443_TCP_9_12_4", "10.0.0.1") > 0.0);
+//! let report = Lda::new(config).fit_report(&corpus, None)?;
+//! assert_eq!(report.log_likelihoods(), trace);
+//! assert_eq!(report.model, gibbs);
 //! # Ok::<(), spot_model::ModelError>(())
 //! ```
 
@@ -147,6 +151,27 @@ pub struct Iteration {
     pub log_likelihood: Option<f64>,
 }
 
+/// A fitted model with the history of its fit, from [`TopicModel::fit_report`].
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The fitted model.
+    pub model: FittedModel,
+    /// What every iteration reported, in order (fewer than configured when a
+    /// [`LdaConfig::tolerance`] stopped the fit early).
+    pub iterations: Vec<Iteration>,
+}
+
+impl Fit {
+    /// The training log-likelihood per token after each iteration, when it was computed
+    /// ([`LdaConfig::track_likelihood`] or a tolerance); empty otherwise.
+    pub fn log_likelihoods(&self) -> Vec<f64> {
+        self.iterations
+            .iter()
+            .filter_map(|it| it.log_likelihood)
+            .collect()
+    }
+}
+
 /// A topic-model engine.
 pub trait TopicModel {
     /// A short name (`em`, `online`, `gibbs`).
@@ -170,6 +195,14 @@ pub trait TopicModel {
         init: Option<&FittedModel>,
         progress: &mut dyn FnMut(Iteration),
     ) -> Result<FittedModel, ModelError>;
+
+    /// [`fit_from`](Self::fit_from), returning the model with what every iteration reported
+    /// (the training log-likelihood trace, when the configuration asks for it).
+    fn fit_report(&self, corpus: &Corpus, init: Option<&FittedModel>) -> Result<Fit, ModelError> {
+        let mut iterations = Vec::new();
+        let model = self.fit_from(corpus, init, &mut |it| iterations.push(it))?;
+        Ok(Fit { model, iterations })
+    }
 }
 
 /// The engine named by [`LdaConfig::optimizer`].

@@ -64,19 +64,107 @@ fn fit_with_threads(cfg: &LdaConfig, corpus: &Corpus, threads: usize) -> FittedM
     pool.install(|| Lda::new(cfg.clone()).fit(corpus, &mut |_| {}).expect("fit"))
 }
 
+/// Everything a fit produces that could depend on scheduling: the model, the likelihood trace,
+/// Spot scores of every training pair, fold-in mixtures and the held-out score.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    model: FittedModel,
+    trace: Vec<Option<f64>>,
+    scores: Vec<f64>,
+    folded: Vec<f64>,
+    heldout: heldout::HeldOut,
+}
+
+fn outcome(
+    cfg: &LdaConfig,
+    corpus: &Corpus,
+    init: Option<&FittedModel>,
+    held: &Corpus,
+    threads: usize,
+) -> Outcome {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| {
+        let mut trace = Vec::new();
+        let model = Lda::new(cfg.clone())
+            .fit_from(corpus, init, &mut |it| trace.push(it.log_likelihood))
+            .expect("fit");
+        let mut scores = Vec::with_capacity(corpus.nnz());
+        for d in 0..corpus.num_docs() {
+            for &w in corpus.doc(d).0 {
+                scores.push(model.prob_ids(w, d as u32));
+            }
+        }
+        // Fold the held-out part in as if its documents were new hosts.
+        let mut renamed = CorpusBuilder::new();
+        for d in 0..held.num_docs() {
+            let (ws, cs) = held.doc(d);
+            for (&w, &c) in ws.iter().zip(cs) {
+                let doc = format!("new-{}", held.doc_names()[d]);
+                renamed.add(&doc, &held.word_names()[w as usize], c as u64);
+            }
+        }
+        let mut folded_model = model.clone();
+        folded_model.fold_in(&renamed.build(), 30);
+        let folded = folded_model.doc_topic_matrix()[model.doc_topic_matrix().len()..].to_vec();
+        let heldout = heldout::evaluate(&model, corpus, held, 30);
+        Outcome {
+            model,
+            trace,
+            scores,
+            folded,
+            heldout,
+        }
+    })
+}
+
 #[test]
-fn every_engine_is_bit_identical_at_any_thread_count() {
+fn every_engine_is_bit_identical_at_1_2_and_4_threads() {
     let data = small();
+    let (observed, held) = heldout::split(&data.corpus, 0.1, 2);
     for o in ENGINES {
         let cfg = LdaConfig {
-            iterations: 5,
+            iterations: 4,
+            track_likelihood: true,
+            online: OnlineConfig {
+                optimize_alpha: true,
+                ..config(o).online
+            },
             ..config(o)
         };
-        let one = fit_with_threads(&cfg, &data.corpus, 1);
-        let three = fit_with_threads(&cfg, &data.corpus, 3);
-        assert_eq!(one, three, "{o}");
-        let other = LdaConfig { seed: 12, ..cfg };
-        assert_ne!(one, fit_with_threads(&other, &data.corpus, 2), "{o}");
+        let one = outcome(&cfg, &observed, None, &held, 1);
+        assert_eq!(one.trace.len(), 4, "{o}");
+        assert!(
+            one.trace.iter().all(|ll| ll.is_some_and(f64::is_finite)),
+            "{o}"
+        );
+        assert!(!one.folded.is_empty(), "{o}");
+        for threads in [2, 4] {
+            let other = outcome(&cfg, &observed, None, &held, threads);
+            assert!(one == other, "{o}: {threads} threads differ from 1");
+        }
+        // Warm starts too: continuing from the 1-thread model at 1, 2 and 4 threads.
+        let warm = LdaConfig {
+            iterations: 2,
+            seed: 5,
+            ..cfg.clone()
+        };
+        let w1 = outcome(&warm, &data.corpus, Some(&one.model), &held, 1);
+        for threads in [2, 4] {
+            let other = outcome(&warm, &data.corpus, Some(&one.model), &held, threads);
+            assert!(
+                w1 == other,
+                "{o}: warm start at {threads} threads differs from 1"
+            );
+        }
+        let reseeded = LdaConfig { seed: 12, ..cfg };
+        assert_ne!(
+            one.model,
+            outcome(&reseeded, &observed, None, &held, 2).model,
+            "{o}"
+        );
     }
 }
 

@@ -83,7 +83,7 @@ def test_missing_column_is_a_feature_error(day):
 
 
 def test_fit_score_defaults_and_repr(day, model):
-    assert spot.FlowModel().config == {"topics": 20, "alpha": 1.02, "beta": 1.001, "iterations": 20, "seed": 0}
+    assert spot.FlowModel().config == {"topics": 20, "alpha": 1.02, "beta": 1.001, "iterations": 20, "seed": 0, "optimizer": "em", "tolerance": None}
     assert "not fitted" in repr(spot.FlowModel())
     assert "fitted:" in repr(model)
     docs, words = model.shape

@@ -54,3 +54,29 @@ def test_spark_equals_local(spark, small):
 
     words = spot.spark.to_arrow(spot.spark.flow_words(df).orderBy("id"))
     assert words["src_word"].to_pylist() == spot.flow_words(small)["src_word"].to_pylist()
+
+    # Another partitioning gives the same model, and the same top-N up to ties, which follow
+    # partition order (ties in input order, as the CLI, when the order is the input's).
+    shuffled = df.repartition(3)
+    again = spot.spark.fit_flows(shuffled, topics=5, iterations=10, seed=0)
+    assert again.topics().equals(local.topics())
+    top = spot.spark.to_arrow(spot.spark.score_flows(shuffled, again, max_results=50))
+    assert top["score"].to_pylist() == want["score"].to_pylist()
+
+
+def test_spark_dns_equals_local(spark):
+    dns = spot.read_dns(os.path.join(os.path.dirname(__file__), "data", "dns-400.pcap"), queries=True)
+    df = spark.createDataFrame(dns.to_pandas()).repartition(2)
+    top = ["google.com", "example.com"]
+    model = spot.spark.fit(df, source="dns", topics=3, iterations=5, seed=1, top_domains=top)
+    local = spot.DnsModel(topics=3, iterations=5, seed=1, top_domains=top).fit(dns)
+    assert isinstance(model, spot.DnsModel)
+    assert model.topics().equals(local.topics())
+    got = spot.spark.to_arrow(spot.spark.score(df, model, max_results=30))
+    assert got["score"].to_pylist() == local.score(dns, max_results=30)["score"].to_pylist()
+    words = spot.spark.to_arrow(spot.spark.words(df, source="dns", top_domains=top))
+    assert sorted(w for w in words["word"].to_pylist() if w) == sorted(
+        w for w in spot.dns_words(dns, top_domains=top)["word"].to_pylist() if w
+    )
+    with pytest.raises(ValueError, match="proxy"):
+        spot.spark.fit(df, source="proxy")

@@ -17,7 +17,7 @@ use arrow::error::ArrowError;
 use rayon::prelude::*;
 use spot_decode::DecodeError;
 use spot_features::{CorpusBuilder, FeatureError, InvalidCounts, WordCreator};
-use spot_model::{FittedModel, Lda, LdaConfig, ModelError, TopicModel};
+use spot_model::{FittedModel, Iteration, Lda, LdaConfig, ModelError, TopicModel};
 
 use crate::calibrate::TopicCalibration;
 use crate::combined;
@@ -74,6 +74,9 @@ pub trait Progress {
     fn stage(&mut self, _name: &'static str, _total: Option<u64>) {}
     /// `n` more units of the current stage are done.
     fn advance(&mut self, _n: u64) {}
+    /// A training iteration finished (with its log-likelihood when the configuration tracks
+    /// it, [`LdaConfig::track_likelihood`]).
+    fn iteration(&mut self, _it: &Iteration) {}
     /// Whether the caller asked to stop (checked between batches and iterations).
     fn cancelled(&self) -> bool {
         false
@@ -103,6 +106,9 @@ pub struct Summary {
     pub words: usize,
     /// Wall time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
+    /// Training log-likelihood per token after each iteration, when tracked
+    /// ([`LdaConfig::track_likelihood`] or a tolerance); empty otherwise.
+    pub log_likelihood: Vec<f64>,
 }
 
 impl fmt::Display for Summary {
@@ -352,7 +358,11 @@ impl<'a> Analysis<'a> {
         progress.stage("train", Some(self.config.lda.iterations as u64));
         let engine = Lda::new(self.config.lda.clone());
         let mut cancelled = false;
-        let model = engine.fit_from(&corpus, init, &mut |_| {
+        summary.log_likelihood.clear();
+        let trace = &mut summary.log_likelihood;
+        let model = engine.fit_from(&corpus, init, &mut |it| {
+            trace.extend(it.log_likelihood);
+            progress.iteration(&it);
             progress.advance(1);
             cancelled |= progress.cancelled();
         })?;
@@ -432,5 +442,53 @@ impl<'a> Analysis<'a> {
         summary.written = out.num_rows() as u64;
         summary.stages.push(("score", start.elapsed()));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spot_features::flow::FlowWords;
+
+    #[derive(Default)]
+    struct Trace(Vec<Iteration>);
+    impl Progress for Trace {
+        fn iteration(&mut self, it: &Iteration) {
+            self.0.push(*it);
+        }
+    }
+
+    #[test]
+    fn fit_reports_every_iteration_and_keeps_the_likelihood_trace() {
+        let mut corpus = CorpusBuilder::new();
+        for d in 0..20 {
+            corpus.add(&format!("10.0.0.{d}"), "443_TCP_9_12_4", 5 + d);
+            corpus.add(&format!("10.0.0.{d}"), "53_UDP_9_7_1", 3);
+        }
+        let lda = LdaConfig {
+            topics: 2,
+            iterations: 4,
+            track_likelihood: true,
+            ..LdaConfig::default()
+        };
+        let config = AnalysisConfig {
+            lda,
+            ..AnalysisConfig::default()
+        };
+        let creator = FlowWords;
+        let analysis = Analysis::new(&creator, config);
+        let mut summary = Summary::default();
+        let mut trace = Trace::default();
+        analysis.fit(corpus, &mut summary, &mut trace).unwrap();
+        assert_eq!(trace.0.len(), 4);
+        assert_eq!(summary.log_likelihood.len(), 4);
+        let from_progress: Vec<f64> = trace.0.iter().filter_map(|it| it.log_likelihood).collect();
+        assert_eq!(from_progress, summary.log_likelihood);
+        assert!(
+            summary
+                .log_likelihood
+                .iter()
+                .all(|ll| ll.is_finite() && *ll < 0.0)
+        );
     }
 }

@@ -426,7 +426,8 @@ impl Gen {
     }
 }
 
-/// Generates one day; see the [module docs](self).
+/// Generates one day: the network, its benign traffic and heavy tails, and five attacks in
+/// variants drawn from the seed ([`FlowDayConfig`], [`AttackKind`]).
 pub fn flow_day(cfg: &FlowDayConfig) -> FlowDay {
     let mut net_rng = ChaCha8Rng::seed_from_u64(cfg.network_seed.unwrap_or(cfg.seed));
     let net = Net::new(&mut net_rng, cfg.workstations.max(4));

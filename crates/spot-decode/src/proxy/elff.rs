@@ -220,7 +220,7 @@ pub(crate) fn extra_fields(sample: &[u8], out: &mut Vec<String>) {
     }
 }
 
-/// Line parser for W3C ELFF (Blue Coat) logs; see the [module docs](self).
+/// Line parser for W3C ELFF (Blue Coat) logs; see [`crate::proxy`].
 #[derive(Debug, Clone)]
 pub struct ElffParser {
     meta: ElffMeta,

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDateTime};
 use super::record::{Col, ProxyRecord, dash_none, truncate};
 use super::{LineError, LineParser};
 
-/// Line parser for Squid access logs; see the [module docs](self).
+/// Line parser for Squid access logs; see [`crate::proxy`].
 #[derive(Debug, Clone, Default)]
 pub struct SquidParser;
 

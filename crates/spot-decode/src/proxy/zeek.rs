@@ -89,7 +89,7 @@ fn field_for(name: &str) -> Field {
     }
 }
 
-/// Line parser for Zeek `http.log` (TSV or JSON); see the [module docs](self).
+/// Line parser for Zeek `http.log` (TSV or JSON); see [`crate::proxy`].
 #[derive(Debug, Clone)]
 pub struct ZeekParser {
     separator: String,

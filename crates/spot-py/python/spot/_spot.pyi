@@ -1,12 +1,14 @@
 """Native module behind :mod:`spot` (built from crates/spot-py). Use :mod:`spot` instead."""
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 __version__: str
 
 class SpotError(Exception):
     path: Optional[str]
     line: Optional[int]
+    offset: Optional[int]
+    frame: Optional[int]
 
 class DecodeError(SpotError): ...
 class FeatureError(SpotError): ...
@@ -27,9 +29,22 @@ class Summary:
     stages: list[tuple[str, float]]
     text: str
 
-class FlowModel:
+_TopDomains = Union[str, Sequence[str], None]
+_Progress = Optional[Callable[..., Any]]
+
+class Model:
     def __init__(
-        self, topics: int = 20, alpha: float = 1.02, beta: float = 1.001, iterations: int = 20, seed: int = 0
+        self,
+        source: str = "flow",
+        topics: int = 20,
+        alpha: float = 1.02,
+        beta: float = 1.001,
+        iterations: int = 20,
+        seed: int = 0,
+        optimizer: str = "em",
+        tolerance: Optional[float] = None,
+        top_domains: _TopDomains = None,
+        user_domain: Optional[str] = None,
     ) -> None: ...
     def fit(
         self,
@@ -37,7 +52,8 @@ class FlowModel:
         feedback: Optional[str] = None,
         dupfactor: int = 1000,
         feedback_proto: str = "TCP",
-        progress: Optional[Callable[..., Any]] = None,
+        init: Optional[Model] = None,
+        progress: _Progress = None,
     ) -> Summary: ...
     def fit_counts(
         self,
@@ -45,22 +61,25 @@ class FlowModel:
         feedback: Optional[str] = None,
         dupfactor: int = 1000,
         feedback_proto: str = "TCP",
-        progress: Optional[Callable[..., Any]] = None,
+        progress: _Progress = None,
     ) -> Summary: ...
     def score(
         self,
         data: Any,
         threshold: float = 1.0,
         max_results: Optional[int] = None,
-        progress: Optional[Callable[..., Any]] = None,
+        mode: str = "spot",
+        progress: _Progress = None,
     ) -> tuple[ArrowStream, Summary]: ...
+    def save(self, path: str) -> None: ...
+    @staticmethod
+    def load(path: str, source: str = "flow", top_domains: _TopDomains = None, user_domain: Optional[str] = None) -> Model: ...
+    def fold_in(self, data: Any, iterations: int = 50) -> int: ...
     def topics(self) -> ArrowStream: ...
     def doc_topics(self) -> ArrowStream: ...
-    @staticmethod
-    def from_tables(
-        doc_topics: Any, topics: Any, *, n_topics: int, alpha: float, beta: float, iterations: int, seed: int
-    ) -> FlowModel: ...
     def config(self) -> dict[str, Any]: ...
+    @property
+    def source(self) -> str: ...
     @property
     def is_fitted(self) -> bool: ...
     @property
@@ -69,7 +88,22 @@ class FlowModel:
 
 def _roundtrip(data: Any) -> ArrowStream: ...
 def read_flows(paths: Sequence[str], batch_size: int = ...) -> ArrowStream: ...
+def read_dns(
+    paths: Sequence[str], queries: bool = False, dns_port: int = 53, batch_size: int = ..., strict: bool = False
+) -> tuple[ArrowStream, dict[str, Any]]: ...
+def read_proxy(
+    paths: Sequence[str], format: Optional[str] = None, strict: bool = False, batch_size: int = ...
+) -> tuple[ArrowStream, dict[str, Any]]: ...
 def flow_words(data: Any) -> ArrowStream: ...
-def flow_word_counts(data: Any) -> ArrowStream: ...
+def dns_words(data: Any, top_domains: _TopDomains = None, user_domain: Optional[str] = None) -> ArrowStream: ...
+def proxy_words(data: Any, top_domains: _TopDomains = None, user_domain: Optional[str] = None) -> ArrowStream: ...
+def word_counts(
+    data: Any, source: str = "flow", top_domains: _TopDomains = None, user_domain: Optional[str] = None
+) -> ArrowStream: ...
 def read_flow_feedback_table(path: str) -> ArrowStream: ...
-def demo_flows(seed: int = 1, workstations: int = 250) -> tuple[ArrowStream, ArrowStream]: ...
+def read_dns_feedback_table(path: str) -> ArrowStream: ...
+def read_proxy_feedback_table(path: str) -> ArrowStream: ...
+def demo_flows(
+    seed: int = 1, workstations: int = 250, records: Optional[int] = None
+) -> tuple[ArrowStream, ArrowStream]: ...
+def evaluate(labels: Any, results: Any, id: str = "id", attack: str = "attack") -> dict[str, Any]: ...

@@ -11,7 +11,7 @@ attacks (port scan, exfiltration, beacon, brute force), deterministic for a seed
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import pyarrow as pa
 
@@ -28,7 +28,9 @@ class FlowDay(NamedTuple):
     attacks: pa.Table
 
 
-def flows(seed: int = 1, workstations: int = 250) -> FlowDay:
-    """One day of flows from ``workstations`` machines (about 650 records each)."""
-    f, a = _spot.demo_flows(seed=seed, workstations=workstations)
+def flows(seed: int = 1, workstations: int = 250, records: Optional[int] = None) -> FlowDay:
+    """One day of flows from ``workstations`` machines (about 650 records each), or sized for
+    about ``records`` records: then the same records as ``spot generate flow --records N
+    --seed S``."""
+    f, a = _spot.demo_flows(seed=seed, workstations=workstations, records=records)
     return FlowDay(pa.table(f), pa.table(a))

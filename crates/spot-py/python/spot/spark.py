@@ -2,9 +2,12 @@
 
 Words and (document, word) counts are made per partition; Spark sums the counts; the model is
 fitted once on the driver from the summed counts (the same corpus, hence the same model, as a
-single-machine :meth:`spot.FlowModel.fit`); scoring runs per partition with the model broadcast
+single-machine :meth:`spot.Model.fit`); scoring runs per partition with the model broadcast
 as bytes, each partition keeping its own bounded top-N before one final merge. Results equal the
-single-machine results for the same data and seed.
+single-machine results for the same data and seed. Flows and DNS records are supported (proxy
+words weigh user agents by their count over the whole input, which a partition does not see).
+DNS ``top_domains`` given as a list of names travel with the job; a file path must exist on
+every executor.
 
 >>> from pyspark.sql import SparkSession                     # doctest: +SKIP
 >>> import spot, spot.spark
@@ -12,6 +15,7 @@ single-machine results for the same data and seed.
 >>> df = spark.createDataFrame(spot.demo.flows(seed=1).flows)       # doctest: +SKIP
 >>> model = spot.spark.fit_flows(df, topics=20, seed=0)              # doctest: +SKIP
 >>> top = spot.spark.score_flows(df, model, max_results=200)         # doctest: +SKIP
+>>> dns_model = spot.spark.fit(dns_df, source="dns", top_domains=["google.com"])  # doctest: +SKIP
 
 On a cluster, ship the wheel to the executors (``spark-submit --py-files spot_py-*.whl`` or
 ``pip install`` on every node) and run the same code.
@@ -29,10 +33,22 @@ import spot
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
-__all__ = ["fit_flows", "flow_word_counts", "flow_words", "score_flows", "to_arrow"]
+__all__ = [
+    "fit",
+    "fit_flows",
+    "flow_word_counts",
+    "flow_words",
+    "score",
+    "score_flows",
+    "to_arrow",
+    "word_counts",
+    "words",
+]
 
 _PART = "_spot_partition"
 _POS = "_spot_position"
+_WORD_COLUMNS = {"flow": ("src_word", "dst_word"), "dns": ("word",)}
+_MODELS = {"flow": spot.FlowModel, "dns": spot.DnsModel}
 
 
 def _types() -> Any:
@@ -41,34 +57,52 @@ def _types() -> Any:
     return types
 
 
+def _check(source: str) -> None:
+    if source not in _WORD_COLUMNS:
+        raise ValueError(
+            f"source {source!r} is not supported on Spark: expected flow or dns (proxy words count "
+            "user agents over the whole input; collect proxy logs and use spot.ProxyModel)"
+        )
+
+
 def _batches(it: Iterator[pa.RecordBatch]) -> Optional[pa.Table]:
     batches = list(it)
     return pa.Table.from_batches(batches) if batches else None
 
 
-def flow_words(df: "DataFrame") -> "DataFrame":
-    """``df`` with ``src_word``, ``dst_word`` and ``invalid_reason`` (see :func:`spot.flow_words`)."""
+def words(df: "DataFrame", *, source: str = "flow", top_domains: Any = None, user_domain: Optional[str] = None) -> "DataFrame":
+    """``df`` with the source's word columns and ``invalid_reason`` (see :func:`spot.flow_words`,
+    :func:`spot.dns_words`), made per partition."""
+    _check(source)
     t = _types()
-    schema = t.StructType(
-        list(df.schema.fields)
-        + [t.StructField(n, t.StringType(), True) for n in ("src_word", "dst_word", "invalid_reason")]
-    )
+    names = _WORD_COLUMNS[source] + ("invalid_reason",)
+    schema = t.StructType(list(df.schema.fields) + [t.StructField(n, t.StringType(), True) for n in names])
 
-    def words(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def per_partition(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for b in it:
-            yield from spot.flow_words(b).to_batches()
+            if source == "flow":
+                out = spot.flow_words(b)
+            else:
+                out = spot.dns_words(b, top_domains=top_domains, user_domain=user_domain)
+            yield from out.to_batches()
 
-    return df.mapInArrow(words, schema)
+    return df.mapInArrow(per_partition, schema)
 
 
-def flow_word_counts(df: "DataFrame") -> "DataFrame":
-    """(``doc``, ``word``, ``count``) summed over the whole DataFrame."""
+def word_counts(
+    df: "DataFrame", *, source: str = "flow", top_domains: Any = None, user_domain: Optional[str] = None
+) -> "DataFrame":
+    """(``doc``, ``word``, ``count``) summed over the whole DataFrame (see :func:`spot.word_counts`)."""
     from pyspark.sql import functions as F
+
+    _check(source)
 
     def counts(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         table = _batches(it)
         if table is not None:
-            yield from spot.flow_word_counts(table).to_batches()
+            yield from spot.word_counts(
+                table, source=source, top_domains=top_domains, user_domain=user_domain
+            ).to_batches()
 
     per_partition = df.mapInArrow(counts, "doc string, word string, count long")
     return per_partition.groupBy("doc", "word").agg(F.sum("count").alias("count"))
@@ -81,34 +115,40 @@ def to_arrow(df: "DataFrame") -> pa.Table:
     return pa.Table.from_batches(df._collect_as_arrow())  # PySpark < 4
 
 
-def fit_flows(
+def fit(
     df: "DataFrame",
     *,
-    topics: int = 20,
-    alpha: float = 1.02,
-    beta: float = 1.001,
-    iterations: int = 20,
-    seed: int = 0,
+    source: str = "flow",
     feedback: Optional[str] = None,
     dupfactor: int = 1000,
-    feedback_proto: str = "TCP",
-) -> spot.FlowModel:
-    """Fits a :class:`spot.FlowModel` on a DataFrame of flows: counts by Spark, EM on the driver."""
-    counts = to_arrow(flow_word_counts(df))
-    model = spot.FlowModel(topics=topics, alpha=alpha, beta=beta, iterations=iterations, seed=seed)
-    return model.fit_counts(counts, feedback=feedback, dupfactor=dupfactor, feedback_proto=feedback_proto)
+    top_domains: Any = None,
+    user_domain: Optional[str] = None,
+    **model: Any,
+) -> spot.Model:
+    """Fits the ``source``'s model (:class:`spot.FlowModel`, :class:`spot.DnsModel`) on a
+    DataFrame: (document, word) counts by Spark, the engine once on the driver. ``model``:
+    the model's keyword arguments (``topics``, ``alpha``, ``beta``, ``iterations``, ``seed``,
+    ``optimizer``, ``tolerance``; ``feedback_proto`` for flows). The same data and seed give
+    the same model as :meth:`spot.Model.fit`."""
+    _check(source)
+    fit_kwargs = {"feedback_proto": model.pop("feedback_proto")} if "feedback_proto" in model else {}
+    words_kwargs = {"top_domains": top_domains, "user_domain": user_domain} if source == "dns" else {}
+    counts = to_arrow(word_counts(df, source=source, top_domains=top_domains, user_domain=user_domain))
+    m = _MODELS[source](**model, **words_kwargs)
+    return m.fit_counts(counts, feedback=feedback, dupfactor=dupfactor, **fit_kwargs)
 
 
-def score_flows(
+def score(
     df: "DataFrame",
-    model: spot.FlowModel,
+    model: spot.Model,
     *,
     threshold: float = 1.0,
     max_results: Optional[int] = None,
 ) -> "DataFrame":
-    """Scores a DataFrame of flows with ``model`` (broadcast once): the rows with score ≤
-    ``threshold``, at most ``max_results``, lowest score first, ties in input order (partition
-    order, then row order), with a ``score`` column."""
+    """Scores a DataFrame with ``model`` (broadcast once): the rows with score ≤ ``threshold``,
+    at most ``max_results``, lowest score first, ties in input order (partition order, then row
+    order), with a ``score`` column."""
+    _check(model.source)
     t = _types()
     spark = df.sparkSession
     blob = spark.sparkContext.broadcast(pickle.dumps(model))
@@ -121,7 +161,7 @@ def score_flows(
         ]
     )
 
-    def score(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def per_partition(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
         table = _batches(it)
@@ -136,7 +176,61 @@ def score_flows(
         out = out.append_column(pa.field(_POS, pa.int64(), False), pa.array(range(n), pa.int64()))
         yield from out.to_batches()
 
-    scored = df.mapInArrow(score, schema).orderBy("score", _PART, _POS)
+    scored = df.mapInArrow(per_partition, schema).orderBy("score", _PART, _POS)
     if max_results is not None:
         scored = scored.limit(max_results)
     return scored.drop(_PART, _POS)
+
+
+def flow_words(df: "DataFrame") -> "DataFrame":
+    """``df`` with ``src_word``, ``dst_word`` and ``invalid_reason`` (see :func:`spot.flow_words`)."""
+    return words(df, source="flow")
+
+
+def flow_word_counts(df: "DataFrame") -> "DataFrame":
+    """(``doc``, ``word``, ``count``) of flows summed over the whole DataFrame."""
+    return word_counts(df, source="flow")
+
+
+def fit_flows(
+    df: "DataFrame",
+    *,
+    topics: int = 20,
+    alpha: float = 1.02,
+    beta: float = 1.001,
+    iterations: int = 20,
+    seed: int = 0,
+    optimizer: str = "em",
+    tolerance: Optional[float] = None,
+    feedback: Optional[str] = None,
+    dupfactor: int = 1000,
+    feedback_proto: str = "TCP",
+) -> spot.FlowModel:
+    """Fits a :class:`spot.FlowModel` on a DataFrame of flows (see :func:`fit`)."""
+    m = fit(
+        df,
+        source="flow",
+        feedback=feedback,
+        dupfactor=dupfactor,
+        topics=topics,
+        alpha=alpha,
+        beta=beta,
+        iterations=iterations,
+        seed=seed,
+        optimizer=optimizer,
+        tolerance=tolerance,
+        feedback_proto=feedback_proto,
+    )
+    assert isinstance(m, spot.FlowModel)
+    return m
+
+
+def score_flows(
+    df: "DataFrame",
+    model: spot.Model,
+    *,
+    threshold: float = 1.0,
+    max_results: Optional[int] = None,
+) -> "DataFrame":
+    """Scores a DataFrame of flows with ``model`` (see :func:`score`)."""
+    return score(df, model, threshold=threshold, max_results=max_results)
