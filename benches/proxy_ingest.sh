@@ -1,33 +1,41 @@
 #!/usr/bin/env bash
-# Times our proxy log reader against Apache Spot's ingest logic (Python shlex split + positional
-# mapping) on one generated W3C ELFF log. The log goes to benches/out/ (git-ignored).
+# Times `spot decode proxy` against Apache Spot's ingest logic (Python shlex split + positional
+# mapping, benches/spot_ingest_baseline.py) on one generated W3C ELFF log, in one run: wall and
+# CPU seconds, MB/s per core, peak RSS (/usr/bin/time -v) and the speed-up. The log goes to
+# benches/out/ (git-ignored).
 #
-#   benches/proxy_ingest.sh            # ~1.1 GB log
-#   SIZE_MB=200 benches/proxy_ingest.sh
-#   PY_MB=100 benches/proxy_ingest.sh  # Python on the first 100 MB only (it runs at ~2 MB/s);
-#                                      # the speed-up is then the ratio of MB/s
+#   benches/proxy_ingest.sh [SIZE_MB]          # default 1100 (a ≥ 1 GB log)
+#   SPOT=target/debug/spot benches/proxy_ingest.sh 20   # quick check with the debug binary
+#   PY_MB=100 benches/proxy_ingest.sh          # Python on the first 100 MB only (it runs at
+#                                              # ~2 MB/s); the speed-up is then a ratio of MB/s
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZE_MB=${SIZE_MB:-1100}
+SPOT=${SPOT:-target/release/spot}
+SIZE_MB=${1:-${SIZE_MB:-1100}}
 OUT=benches/out
 LOG=$OUT/proxy-elff-${SIZE_MB}mb.log
 mkdir -p "$OUT"
+[ -x "$SPOT" ] || { echo "no spot binary at $SPOT (cargo build --release, or set SPOT=)" >&2; exit 1; }
 [ -f "$LOG" ] || python3 benches/gen_elff.py --mb "$SIZE_MB" --seed 7 --out "$LOG"
-PROFILE=${PROFILE:-release}  # PROFILE=dev for a quick check of this script
-cargo build --profile "$PROFILE" --workspace --example proxy_decode
-BIN=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/examples/proxy_decode
 BYTES=$(stat -c %s "$LOG")
-echo "input: $LOG ($((BYTES / 1000000)) MB), $(nproc) cores"
+echo "input: $LOG ($((BYTES / 1000000)) MB, $(grep -vc '^#' "$LOG") records), $(nproc) cores, $SPOT"
 
-run() { # name, command...
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$OUT/time.$name" "$@" > "$OUT/out.$name"
-  read -r secs rss < "$OUT/time.$name"
-  echo "$name: $(cat "$OUT/out.$name" | head -1)"
-  echo "$name: ${secs} s, $(python3 -c "print(f'{$BYTES/1e6/$secs:.1f}')") MB/s, peak RSS $((rss / 1024)) MB"
-  eval "SECS_$name=$secs"
+run() { # name, bytes, command...
+  local name=$1 bytes=$2; shift 2
+  /usr/bin/time -v -o "$OUT/time.$name" "$@" > "$OUT/out.$name" 2> "$OUT/err.$name"
+  local wall user sys rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$OUT/time.$name" |
+    awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
+  user=$(awk -F': ' '/User time/ {print $2}' "$OUT/time.$name")
+  sys=$(awk -F': ' '/System time/ {print $2}' "$OUT/time.$name")
+  rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time.$name")
+  local cpu
+  cpu=$(python3 -c "print(f'{$user+$sys:.2f}')")
+  echo "$name: wall ${wall} s, CPU ${cpu} s, $(python3 -c "print(f'{$bytes/1e6/$cpu:.1f}')") MB/s per core, peak RSS $((rss / 1024)) MB"
+  eval "CPU_$name=$cpu"
 }
-run rust "$BIN" "$LOG"
+run spot "$BYTES" "$SPOT" --threads 1 decode proxy --input "$LOG" --out "$OUT/proxy-decoded.parquet"
+tail -1 "$OUT/err.spot"
 PY_LOG=$LOG
 PY_BYTES=$BYTES
 if [ -n "${PY_MB:-}" ]; then
@@ -35,5 +43,6 @@ if [ -n "${PY_MB:-}" ]; then
   head -c $((PY_MB * 1000000)) "$LOG" | sed '$d' > "$PY_LOG"
   PY_BYTES=$(stat -c %s "$PY_LOG")
 fi
-BYTES=$PY_BYTES run python python3 benches/spot_ingest_baseline.py "$PY_LOG"
-python3 -c "print(f'speed-up: {($BYTES/$SECS_rust)/($PY_BYTES/$SECS_python):.1f}x in MB/s (one core each)')"
+run python "$PY_BYTES" python3 benches/spot_ingest_baseline.py "$PY_LOG"
+cat "$OUT/out.python"
+python3 -c "print(f'speed-up: {($BYTES/$CPU_spot)/($PY_BYTES/$CPU_python):.1f}x in MB/s per core')"

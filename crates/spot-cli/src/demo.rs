@@ -27,6 +27,9 @@ pub struct DemoArgs {
     /// Rows of the ranking to print.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Users in the synthetic proxy day (≈ 400 requests each).
+    #[arg(long, default_value_t = 80)]
+    pub proxy_users: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -149,6 +152,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         args.out.join("flow_entities.csv").display()
     );
     crate::demo_dns::run(&args.out, args.seed, args.top)?;
+    crate::demo_proxy::run(&args.out, args.seed, args.proxy_users, args.top)?;
     Ok(())
 }
 

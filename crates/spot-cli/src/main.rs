@@ -4,6 +4,7 @@ mod collect;
 mod decode;
 mod demo;
 mod demo_dns;
+mod demo_proxy;
 mod dns;
 mod eval;
 mod flow;
@@ -58,6 +59,8 @@ enum GenerateCommand {
     Flow(demo::GenerateFlowArgs),
     /// A DNS day: a pcap of queries and responses, a top-domains file and `row_id,attack` labels.
     Dns(demo_dns::GenerateDnsArgs),
+    /// Proxy requests: a Blue Coat ELFF log, a top-domains CSV and a labels file in a folder.
+    Proxy(demo_proxy::GenerateProxyArgs),
 }
 
 #[derive(Subcommand)]
@@ -84,12 +87,13 @@ enum ScoreCommand {
 
 #[derive(Subcommand)]
 enum MlCommand {
-    /// Network flows (Spot CSV, nfdump CSV, Parquet files or Hive folders).
+    /// Network flows (Spot CSV, nfdump CSV, nfcapd files, Zeek conn.log, Parquet files or Hive
+    /// folders).
     Flow(flow::FlowArgs),
     /// Proxy logs (Blue Coat W3C ELFF, Squid, Zeek http.log).
     Proxy(proxy::ProxyArgs),
-    /// DNS responses from packet captures (pcap, pcapng, gzip) or decoded records (CSV,
-    /// Parquet, Hive folders).
+    /// DNS responses from packet captures (pcap, pcapng, gzip), Zeek dns.log, or decoded records
+    /// (CSV, Parquet, Hive folders).
     Dns(dns::DnsArgs),
 }
 
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Generate(GenerateCommand::Flow(args)) => demo::generate_flow(&args),
         Command::Generate(GenerateCommand::Dns(args)) => demo_dns::generate(&args),
+        Command::Generate(GenerateCommand::Proxy(args)) => demo_proxy::generate(&args),
         Command::Ml(MlCommand::Dns(args)) => dns::run(&args).map(|_| ()),
         Command::Decode(cmd) => decode::run(cmd),
         Command::Collect(args) => collect::run(args),

@@ -17,6 +17,7 @@ use spot_score::{Analysis, Progress, Summary};
 
 use crate::flow::CommonArgs;
 use crate::flow::InvalidOut;
+use crate::flow::Mode;
 use crate::progress::Bars;
 
 /// Where and how to read proxy logs.
@@ -187,7 +188,13 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     let score_words = ProxyWords::new(top, args.user_domain.clone(), scored_agents);
 
     // Pass 1: words and corpus.
-    let train = Analysis::new(&train_words, c.config());
+    let mut train = Analysis::new(&train_words, c.config());
+    if c.mode == Mode::Combined {
+        train = train.with_detectors(spot_score::detect::proxy::default_proxy_detectors());
+        if !feedback.is_empty() {
+            train = train.with_low_risk(low_risk_batch(&feedback)?);
+        }
+    }
     let mut corpus = CorpusBuilder::new();
     let schema = reader.schema();
     let mut invalid = InvalidOut::new(c.invalid_out.as_deref(), schema.clone());
@@ -209,7 +216,8 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
 
     // Pass 2: scores, with the user-agent counts of the scored records.
     bars.stage("score", Some(summary.read));
-    let scorer = Analysis::new(&score_words, c.config());
+    // The detectors observed the corpus pass; they score with the scoring words.
+    let scorer = train.hand_over(Analysis::new(&score_words, c.config()));
     let results = scorer.score(&model, reader.batches(), &mut summary, &mut bars)?;
     bars.finish();
     let results = with_word_column(&results, &score_words)?;
@@ -225,6 +233,30 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     Ok((results, summary))
 }
 
+/// The low-risk (severity 3) feedback rows as a batch of proxy columns, for the detectors: a
+/// finding (a beacon, a rare agent, an upload...) that flags one of them is dismissed.
+fn low_risk_batch(rows: &[spot_features::proxy::ProxyFeedbackRow]) -> Result<RecordBatch> {
+    let low: Vec<_> = rows.iter().filter(|r| r.sev == 3).collect();
+    let col = |f: &dyn Fn(&spot_features::proxy::ProxyFeedbackRow) -> &str| -> ArrayRef {
+        std::sync::Arc::new(arrow::array::StringArray::from(
+            low.iter()
+                .map(|r| Some(f(r)).filter(|v| !v.is_empty() && *v != "-"))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    Ok(RecordBatch::try_from_iter([
+        ("p_date", col(&|r| &r.p_date)),
+        ("p_time", col(&|r| &r.p_time)),
+        ("clientip", col(&|r| &r.clientip)),
+        ("host", col(&|r| &r.host)),
+        ("reqmethod", col(&|r| &r.reqmethod)),
+        ("useragent", col(&|r| &r.useragent)),
+        ("resconttype", col(&|r| &r.resconttype)),
+        ("respcode", col(&|r| &r.respcode)),
+        ("fulluri", col(&|r| &r.fulluri)),
+    ])?)
+}
+
 /// Puts each result's `word` before its `score`, as Spot's proxy output had it.
 fn with_word_column(results: &RecordBatch, words: &ProxyWords) -> Result<RecordBatch> {
     if results.num_columns() == 0 {
@@ -233,7 +265,10 @@ fn with_word_column(results: &RecordBatch, words: &ProxyWords) -> Result<RecordB
     let w = words.words(results)?;
     let word: ArrayRef = std::sync::Arc::new(w.pairs[0].1.clone());
     let schema = results.schema();
-    let n = results.num_columns();
+    // Before `score` (the last column in spot mode; combined mode adds columns after it).
+    let n = schema
+        .index_of("score")
+        .map_or(results.num_columns(), |i| i + 1);
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     let mut cols = results.columns().to_vec();
     fields.insert(

@@ -92,6 +92,8 @@ fn ml_proxy_scores_every_request_with_its_word() {
     let (ok, err) = spot(&[
         "ml",
         "proxy",
+        "--mode",
+        "spot",
         "--input",
         data("bluecoat-style.log").to_str().unwrap(),
         "--out",
@@ -117,4 +119,195 @@ fn ml_proxy_scores_every_request_with_its_word() {
     // Words are Spot's: class 0 (an IP host), hour 9, method, ... response code last.
     let first = text.lines().nth(1).unwrap();
     assert!(first.contains(",0_9_"), "{first}");
+}
+
+#[test]
+fn ml_proxy_default_mode_adds_ranks_and_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ranked.csv");
+    let (ok, err) = spot(&[
+        "ml",
+        "proxy",
+        "--input",
+        data("bluecoat-style.log").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--topics",
+        "3",
+        "--iterations",
+        "5",
+    ]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with(",fulluri,word,score,rank,spot_score,signals,reason"),
+        "{header}"
+    );
+    assert_eq!(text.lines().count(), 301);
+}
+
+/// A generated labeled day: `spot generate proxy`, both modes, `spot eval`.
+#[test]
+fn generated_proxy_day_attacks_rank_first_in_the_default_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("day");
+    let (ok, err) = spot(&[
+        "generate",
+        "proxy",
+        "--out",
+        day.to_str().unwrap(),
+        "--requests",
+        "6000",
+        "--seed",
+        "3",
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("injected c2_beacon"), "{err}");
+    let res = dir.path().join("res.csv");
+    let (ok, err) = spot(&[
+        "ml",
+        "proxy",
+        "--input",
+        day.join("proxy.log").to_str().unwrap(),
+        "--top-domains",
+        day.join("top-domains.csv").to_str().unwrap(),
+        "--out",
+        res.to_str().unwrap(),
+        "--max-results",
+        "500",
+        "--iterations",
+        "5",
+    ]);
+    assert!(ok, "{err}");
+    // The custom `row_id` ELFF field is carried through to the results.
+    let header = std::fs::read_to_string(&res).unwrap();
+    assert!(header.lines().next().unwrap().contains(",row_id,"));
+    let out = Command::new(env!("CARGO_BIN_EXE_spot"))
+        .args([
+            "eval",
+            "--labels",
+            day.join("labels.csv").to_str().unwrap(),
+            res.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("attack kinds in the top 1%: 4 of 4"),
+        "{report}"
+    );
+}
+
+#[test]
+fn ml_flow_and_dns_read_zeek_logs() {
+    let zeek = |n: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../spot-decode/tests/data/zeek")
+            .join(n)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("flows.csv");
+    let (ok, err) = spot(&[
+        "ml",
+        "flow",
+        "--input",
+        zeek("conn.log").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--iterations",
+        "3",
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("read 5 records"), "{err}");
+    let out = dir.path().join("dns.csv");
+    let (ok, err) = spot(&[
+        "ml",
+        "dns",
+        "--input",
+        zeek("dns.json.log").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--iterations",
+        "3",
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("read 4 records"), "{err}");
+}
+
+/// Low-risk feedback in the default mode: the analyst marks the nightly backup (a large upload
+/// to a rare host, the top false positive of a generated day) and it leaves the top.
+#[test]
+fn low_risk_feedback_dismisses_a_proxy_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("day");
+    let (ok, err) = spot(&[
+        "generate",
+        "proxy",
+        "--out",
+        day.to_str().unwrap(),
+        "--requests",
+        "6000",
+        "--seed",
+        "4",
+    ]);
+    assert!(ok, "{err}");
+    let log = day.join("proxy.log");
+    let run = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "ml",
+            "proxy",
+            "--input",
+            log.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-results",
+            "50",
+            "--iterations",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, err) = spot(&args);
+        assert!(ok, "{err}");
+        let text = std::fs::read_to_string(out).unwrap();
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let host = header.iter().position(|h| h == "host").unwrap();
+        let hosts: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(host).unwrap().to_string())
+            .collect();
+        (hosts, err)
+    };
+    let (before, _) = run(&dir.path().join("before.csv"), &[]);
+    assert_eq!(before[0], "vault7.backup-storage.net", "{before:?}");
+    let mut f = vec!["-"; 23];
+    f[0] = "2026-11-25";
+    f[1] = "01:00:00";
+    f[2] = "10.30.0.12";
+    f[3] = "vault7.backup-storage.net";
+    f[4] = "PUT";
+    f[5] = "rclone/v1.68.2";
+    f[6] = "application/xml";
+    f[11] = "200";
+    f[18] = "vault7.backup-storage.net/bucket/nightly/part-0000";
+    f[22] = "3";
+    let fb = dir.path().join("feedback.tsv");
+    std::fs::write(&fb, f.join("\t") + "\n").unwrap();
+    let (after, err) = run(
+        &dir.path().join("after.csv"),
+        &["--feedback", fb.to_str().unwrap()],
+    );
+    assert!(err.contains("findings dismissed by feedback"), "{err}");
+    assert!(
+        !after[..10].iter().any(|h| h == "vault7.backup-storage.net"),
+        "{after:?}"
+    );
 }

@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
+use spot_decode::BatchWriter;
 use spot_decode::proxy::{ProxyFormat, ProxyReader};
-use spot_decode::{BatchWriter, proxy_schema};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut format: Option<ProxyFormat> = None;
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .with_strict(strict);
     let bytes = reader.total_bytes();
     let mut writer = match &out {
-        Some(p) => Some(BatchWriter::create(p, &proxy_schema())?),
+        Some(p) => Some(BatchWriter::create(p, &reader.schema())?),
         None => None,
     };
     let mut batches = reader.batches();

@@ -36,6 +36,7 @@ pub mod proxy;
 pub mod schema;
 pub mod time;
 mod write;
+pub mod zeek;
 
 pub use dns::DnsReader;
 pub use error::{DecodeError, Result};

@@ -5,11 +5,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{Int32Type, Int64Type};
+use spot_decode::DecodeError;
 use spot_decode::proxy::{LineError, ProxyFormat, ProxyReader};
-use spot_decode::{DecodeError, proxy_schema};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +22,7 @@ fn read(reader: &ProxyReader) -> (RecordBatch, spot_decode::proxy::ReadStats) {
     let mut it = reader.batches();
     let batches: Vec<RecordBatch> = (&mut it).collect::<Result<_, _>>().unwrap();
     let stats = it.stats().clone();
-    (concat_batches(&proxy_schema(), &batches).unwrap(), stats)
+    (concat_batches(&reader.schema(), &batches).unwrap(), stats)
 }
 
 fn read_path(p: &Path) -> RecordBatch {
@@ -329,4 +329,55 @@ fn forced_format_and_unknown_content() {
     let (b, stats) = read(&r);
     assert_eq!(b.num_rows(), 0);
     assert_eq!(stats.skipped_total(), 300);
+}
+
+#[test]
+fn elff_fields_without_a_proxy_column_are_carried_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("extra.log");
+    std::fs::write(
+        &p,
+        "#Software: SGOS 6.7.5.3\r\n\
+         #Fields: date time c-ip cs-host cs-method x-cs-client-ip-country cs-uri-path cs(X-Forwarded-For) sc-status\r\n\
+         2026-11-25 09:40:06 10.0.0.5 example.com GET \"United States\" /a 198.51.100.7 200\r\n\
+         2026-11-25 09:40:07 10.0.0.6 example.org POST - /b - 404\r\n\
+         #Fields: date time c-ip cs-host cs-method cs-uri-path sc-status cs(X-Forwarded-For)\r\n\
+         2026-11-25 09:40:08 10.0.0.7 example.net GET /c 301 203.0.113.9\r\n",
+    )
+    .unwrap();
+    let reader = ProxyReader::open(&[&p]).unwrap();
+    assert_eq!(
+        reader.extra_columns(),
+        ["x-cs-client-ip-country", "cs(X-Forwarded-For)"]
+    );
+    let (b, stats) = read(&reader);
+    assert_eq!(stats.skipped_total(), 0, "{:?}", stats.errors);
+    assert_eq!(b.num_columns(), 30);
+    assert_eq!(b.schema().field(28).name(), "x-cs-client-ip-country");
+    let col = |name: &str| {
+        let a = b.column_by_name(name).unwrap().as_string::<i32>().clone();
+        (0..3)
+            .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        col("x-cs-client-ip-country"),
+        [Some("United States".to_string()), None, None]
+    );
+    assert_eq!(
+        col("cs(X-Forwarded-For)"),
+        [
+            Some("198.51.100.7".to_string()),
+            None,
+            Some("203.0.113.9".to_string())
+        ]
+    );
+    assert_eq!(
+        col("host"),
+        ["example.com", "example.org", "example.net"].map(|s| Some(s.to_string()))
+    );
+    // The shared files have no extra fields: the plain proxy schema.
+    let plain = ProxyReader::open(&[data("bluecoat-elff.log")]).unwrap();
+    assert!(plain.extra_columns().is_empty());
+    assert_eq!(plain.schema(), spot_decode::proxy_schema());
 }

@@ -207,6 +207,19 @@ impl<'a> Analysis<'a> {
         self
     }
 
+    /// Hands what this analysis learned for the combined mode (its detectors, which observed
+    /// the corpus pass, the topic calibration of [`fit`](Self::fit), the dismissed findings) to
+    /// `to`, an analysis that scores with other words (the proxy analysis trains with user-agent
+    /// counts that include feedback rows and scores with those of the scored records alone).
+    pub fn hand_over<'b>(&self, to: Analysis<'b>) -> Analysis<'b> {
+        *to.detectors.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut *self.detectors());
+        *to.calibration.lock().unwrap_or_else(|e| e.into_inner()) = self.calibration().take();
+        *to.dismissed.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut *self.dismissed.lock().unwrap_or_else(|e| e.into_inner()));
+        to
+    }
+
     /// Low-risk feedback rows (the analyst's "this is normal"), in columns the detectors read:
     /// in the combined mode, a detector finding (a scan, a beacon...) that flags any of them is
     /// dismissed, and its rows rank by their topic score alone. Apache Spot's mode ignores this;

@@ -22,11 +22,16 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-mod dns;
-mod flow;
+pub mod dns;
+pub mod flow;
+pub mod proxy;
 
 pub use dns::{
     DnsAttackKind, DnsDay, DnsDayConfig, DnsInjectedAttack, INTERNAL_ZONE, top_domains_csv,
     write_dns_day,
 };
 pub use flow::{AttackKind, FlowDay, FlowDayConfig, InjectedAttack, flow_day};
+pub use proxy::{
+    InjectedProxyAttack, PROXY_DAY_FIELDS, ProxyAttackKind, ProxyDay, ProxyDayConfig, ProxyRequest,
+    proxy_day,
+};

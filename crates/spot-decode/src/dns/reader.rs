@@ -203,7 +203,8 @@ pub struct DnsReader {
 
 impl DnsReader {
     /// Finds the capture files under `paths` (files, or folders searched recursively for
-    /// `*.pcap`, `*.pcapng`, `*.cap`, optionally `.gz`).
+    /// `*.pcap`, `*.pcapng`, `*.cap`, optionally `.gz`). Zeek `dns.log` files (`dns*.log`, told
+    /// by their content) are read too: see [`crate::zeek::dns`].
     pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<Self> {
         let mut files = Vec::new();
         for p in paths {
@@ -291,6 +292,7 @@ impl DnsReader {
             pending_error: None,
             scratch: Vec::new(),
             msg: MsgState::default(),
+            zeek: None,
         }
     }
 }
@@ -311,7 +313,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             let name = name.strip_suffix(".gz").unwrap_or(&name);
-            if name.ends_with(".pcap") || name.ends_with(".pcapng") || name.ends_with(".cap") {
+            if name.ends_with(".pcap")
+                || name.ends_with(".pcapng")
+                || name.ends_with(".cap")
+                || (name.starts_with("dns.") && name.ends_with(".log"))
+            {
                 out.push(p);
             }
         }
@@ -336,6 +342,8 @@ pub struct DnsBatches<'a> {
     pending_error: Option<DecodeError>,
     scratch: Vec<Vec<u8>>,
     msg: MsgState,
+    /// The Zeek `dns.log` being read, if the current file is one.
+    zeek: Option<crate::zeek::LogBatches<crate::zeek::dns::DnsMapper>>,
 }
 
 impl DnsBatches<'_> {
@@ -363,11 +371,68 @@ impl Iterator for DnsBatches<'_> {
             if self.rows.len >= self.reader.batch_size {
                 return Some(Ok(self.rows.finish()));
             }
+            if let Some(z) = self.zeek.as_mut() {
+                if self.rows.len > 0 {
+                    return Some(Ok(self.rows.finish()));
+                }
+                let item = z.next();
+                if !matches!(item, Some(Ok(_))) {
+                    self.stats.skipped[DnsSkipReason::Query as usize] += z.skipped;
+                    self.zeek = None;
+                }
+                match item {
+                    Some(Ok(b)) => {
+                        self.stats.messages += b.num_rows() as u64;
+                        self.stats.rows += b.num_rows() as u64;
+                        return Some(Ok(b));
+                    }
+                    Some(Err(e)) => {
+                        self.stats.file_errors += 1;
+                        return Some(Err(e));
+                    }
+                    None => continue,
+                }
+            }
             let Some(state) = self.current.as_mut() else {
                 let Some(path) = self.reader.files.get(self.next_file) else {
                     return (self.rows.len > 0).then(|| Ok(self.rows.finish()));
                 };
                 self.next_file += 1;
+                // Zeek's dns.log, told by its content, next to captures.
+                match crate::zeek::sniff(path) {
+                    Ok(None) => {}
+                    Ok(Some(crate::zeek::ZeekLogKind::Dns)) => {
+                        match crate::zeek::dns::read_dns_log(
+                            path,
+                            self.reader.batch_size,
+                            self.reader.queries,
+                        ) {
+                            Ok(z) => {
+                                self.stats.files += 1;
+                                self.zeek = Some(z);
+                                continue;
+                            }
+                            Err(e) => {
+                                self.stats.file_errors += 1;
+                                return Some(Err(e));
+                            }
+                        }
+                    }
+                    Ok(Some(other)) => {
+                        self.stats.file_errors += 1;
+                        return Some(Err(DecodeError::Unsupported {
+                            path: path.clone(),
+                            message: format!(
+                                "a Zeek {other:?} log: DNS records are read from captures or \
+                                 Zeek's dns.log"
+                            ),
+                        }));
+                    }
+                    Err(e) => {
+                        self.stats.file_errors += 1;
+                        return Some(Err(e));
+                    }
+                }
                 match CaptureReader::open(path) {
                     Ok(capture) => {
                         self.stats.files += 1;

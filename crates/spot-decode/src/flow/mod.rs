@@ -9,6 +9,7 @@
 mod nfdump;
 mod record;
 
+pub(crate) use record::flags_string;
 pub use record::{FlowBatchBuilder, FlowRecord, NFDUMP_CSV_COLUMNS, nfdump_flow_schema};
 
 use std::fs::File;
@@ -39,6 +40,9 @@ pub enum FlowFormat {
     /// nfdump 1.7's binary flow files (`nfcapd.YYYYMMDDhhmm`), read natively; recognised by
     /// their magic number. See [`crate::nfcapd`].
     Nfcapd,
+    /// Zeek's `conn.log` (TSV or JSON lines, optionally gzip), recognised by its content. See
+    /// [`crate::zeek::conn`].
+    ZeekConn,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +265,10 @@ impl FileBatches {
                 let reader = crate::nfcapd::NfcapdReader::open(&path)?.with_batch_size(batch_size);
                 Box::new(reader.map(move |r| finish_batch(&path, r?, &partitions, &target)))
             }
+            FlowFormat::ZeekConn => {
+                let batches = crate::zeek::conn::read_conn_log(&path, batch_size)?;
+                Box::new(batches.map(move |r| finish_batch(&path, r?, &partitions, &target)))
+            }
             FlowFormat::NfdumpCsv => {
                 let read = open_text(&path, file.gzip)?;
                 let batches = nfdump::NfdumpBatches::new(path.clone(), read, batch_size)?;
@@ -383,6 +391,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<(String, String)>)>
             || name.ends_with(".csv")
             || name.ends_with(".csv.gz")
             || is_nfcapd_name(name)
+            || is_zeek_conn_name(name)
         {
             out.push((p.clone(), hive_partitions(root, &p)));
         }
@@ -395,6 +404,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<(String, String)>)>
 fn is_nfcapd_name(name: &str) -> bool {
     name.strip_prefix("nfcapd.")
         .is_some_and(|t| (t.len() == 12 || t.len() == 14) && t.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Zeek's names for connection logs: `conn.log`, rotated `conn.HH:MM:SS-HH:MM:SS.log`, either
+/// gzip-compressed; their content is checked when the file is opened.
+fn is_zeek_conn_name(name: &str) -> bool {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    name.starts_with("conn.") && name.ends_with(".log")
 }
 
 /// The `key=value` folder names between `root` and `file`.
@@ -467,6 +483,27 @@ fn inspect(path: PathBuf, partitions: Vec<(String, String)>, table: Table) -> Re
         });
     }
     let gzip = n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    match crate::zeek::sniff(&path)? {
+        Some(crate::zeek::ZeekLogKind::Conn) => {
+            return Ok(InputFile {
+                path,
+                format: FlowFormat::ZeekConn,
+                gzip,
+                partitions,
+                file_schema: crate::zeek::conn::conn_flow_schema(),
+            });
+        }
+        Some(other) => {
+            return Err(DecodeError::Unsupported {
+                path,
+                message: format!(
+                    "a Zeek {other:?} log: flows are read from Zeek's conn.log (DNS logs go to \
+                     `spot ml dns`, HTTP logs to `spot ml proxy`)"
+                ),
+            });
+        }
+        None => {}
+    }
     let mut header = String::new();
     open_text(&path, gzip)?
         .read_line(&mut header)
@@ -537,5 +574,8 @@ mod tests {
         assert!(is_nfcapd_name("nfcapd.20261125093512"));
         assert!(!is_nfcapd_name("nfcapd.current.1234"));
         assert!(!is_nfcapd_name("nfcapd.2026"));
+        assert!(is_zeek_conn_name("conn.log"));
+        assert!(is_zeek_conn_name("conn.09:00:00-10:00:00.log.gz"));
+        assert!(!is_zeek_conn_name("dns.log"));
     }
 }

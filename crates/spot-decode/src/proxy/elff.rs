@@ -193,12 +193,43 @@ fn span_text(line: &str, s: Span) -> Cow<'_, str> {
     }
 }
 
+/// Adds to `out` the fields named by `#Fields:` directives in `sample` that have no proxy
+/// column (and are not a proxy column's name), in order, once each.
+pub(crate) fn extra_fields(sample: &[u8], out: &mut Vec<String>) {
+    let text = String::from_utf8_lossy(sample);
+    // A line cut by the end of the sample is left out.
+    for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        let Some(body) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((name, value)) = body.split_once(':') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("fields") {
+            continue;
+        }
+        for f in value.split_whitespace() {
+            if column_for_field(f).is_none()
+                && !Col::ALL.iter().any(|c| c.name() == f)
+                && !out.iter().any(|o| o == f)
+            {
+                out.push(f.to_string());
+            }
+        }
+    }
+}
+
 /// Line parser for W3C ELFF (Blue Coat) logs; see [`crate::proxy`].
 #[derive(Debug, Clone)]
 pub struct ElffParser {
     meta: ElffMeta,
     /// Column of each field of the current layout.
     layout: Vec<Option<Col>>,
+    /// Extra column of each field of the current layout that has no proxy column.
+    extra_layout: Vec<Option<usize>>,
+    /// Names of the extra columns fields without a proxy column are carried into.
+    extra_names: std::sync::Arc<[String]>,
     spans: Vec<Span>,
 }
 
@@ -210,6 +241,8 @@ impl Default for ElffParser {
                 .iter()
                 .map(|f| column_for_field(f))
                 .collect(),
+            extra_layout: Vec::new(),
+            extra_names: std::sync::Arc::from(Vec::new()),
             spans: Vec::with_capacity(32),
         }
     }
@@ -219,6 +252,14 @@ impl ElffParser {
     /// A parser that reads Spot's positional layout until a `#Fields:` directive.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Carries the fields named `names` (as `#Fields:` directives write them) that have no
+    /// proxy column into the record's [`extra`](ProxyRecord::extra) values, by their index in
+    /// `names`; other unknown fields are ignored.
+    pub fn with_extra_columns(mut self, names: std::sync::Arc<[String]>) -> Self {
+        self.extra_names = names;
+        self
     }
 
     /// The directives seen so far.
@@ -242,6 +283,14 @@ impl ElffParser {
                     });
                 }
                 self.layout = names.iter().map(|n| column_for_field(n)).collect();
+                self.extra_layout = names
+                    .iter()
+                    .zip(&self.layout)
+                    .map(|(n, c)| match c {
+                        Some(_) => None,
+                        None => self.extra_names.iter().position(|e| e == n),
+                    })
+                    .collect();
                 self.meta.fields = Some(names);
             }
             "software" => self.meta.software = Some(value),
@@ -273,9 +322,14 @@ impl LineParser for ElffParser {
             });
         }
         let mut r = ProxyRecord::default();
-        for (span, col) in self.spans.iter().zip(&self.layout) {
+        for (i, (span, col)) in self.spans.iter().zip(&self.layout).enumerate() {
             if let Some(col) = col {
                 r.set_field(*col, span_text(line, *span))?;
+            } else if let Some(Some(e)) = self.extra_layout.get(i) {
+                let v = span_text(line, *span);
+                if super::record::dash_none(&v).is_some() {
+                    r.extra.push((*e, v));
+                }
             }
         }
         r.compute_fulluri();

@@ -14,10 +14,10 @@
 //! The per-format line parsers ([`ElffParser`], [`SquidParser`], [`ZeekParser`]) implement
 //! [`LineParser`] and can be used on their own.
 
-mod elff;
-mod record;
-mod squid;
-mod zeek;
+pub mod elff;
+pub(crate) mod record;
+pub mod squid;
+pub mod zeek;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -305,6 +305,8 @@ struct InputFile {
 #[derive(Debug, Clone)]
 pub struct ProxyReader {
     files: Vec<InputFile>,
+    extra: std::sync::Arc<[String]>,
+    schema: SchemaRef,
     batch_size: usize,
     strict: bool,
     max_line_len: usize,
@@ -385,8 +387,10 @@ impl ProxyReader {
             });
         }
         let mut files = Vec::with_capacity(found.len());
+        let mut extra: Vec<String> = Vec::new();
         for path in found {
             let (head, gzip) = sample(&path, 16 * 1024)?;
+            elff::extra_fields(&head, &mut extra);
             let format = match format.or_else(|| detect_format(&head)) {
                 Some(f) => f,
                 None if head.iter().all(|b| b.is_ascii_whitespace()) => ProxyFormat::Elff,
@@ -402,8 +406,11 @@ impl ProxyReader {
             };
             files.push(InputFile { path, format, gzip });
         }
+        let schema = extended_schema(&extra);
         Ok(ProxyReader {
             files,
+            extra: extra.into(),
+            schema,
             batch_size: DEFAULT_BATCH_SIZE,
             strict: false,
             max_line_len: DEFAULT_MAX_LINE_LEN,
@@ -437,9 +444,18 @@ impl ProxyReader {
         self
     }
 
-    /// The schema of every batch: [`proxy_schema`].
+    /// The schema of every batch: [`proxy_schema`], then one Utf8 column per
+    /// [extra field](Self::extra_columns).
     pub fn schema(&self) -> SchemaRef {
-        proxy_schema()
+        self.schema.clone()
+    }
+
+    /// ELFF fields without a proxy column, carried through as extra Utf8 columns named as the
+    /// `#Fields:` directives write them: those named by a directive in the first 16 KiB of an
+    /// input file, in order of first appearance. (A field first named by a directive further
+    /// into a file has no column and is not read.)
+    pub fn extra_columns(&self) -> &[String] {
+        &self.extra
     }
 
     /// The input files, in reading order, with their format.
@@ -462,7 +478,10 @@ impl ProxyReader {
             reader: self,
             next_file: 0,
             current: None,
-            builder: record::ProxyBatchBuilder::new(self.batch_size.min(1 << 16)),
+            builder: record::ProxyBatchBuilder::new(
+                self.batch_size.min(1 << 16),
+                self.schema.clone(),
+            ),
             line: Vec::with_capacity(4096),
             stats: ReadStats::default(),
             done: false,
@@ -642,7 +661,12 @@ impl Iterator for ProxyBatches<'_> {
                         self.current = Some(OpenFile {
                             path: file.path.clone(),
                             input,
-                            parser: file.format.parser(),
+                            parser: match file.format {
+                                ProxyFormat::Elff if !self.reader.extra.is_empty() => Box::new(
+                                    ElffParser::new().with_extra_columns(self.reader.extra.clone()),
+                                ),
+                                f => f.parser(),
+                            },
                             line_no: 0,
                         });
                     }
@@ -662,6 +686,26 @@ impl Iterator for ProxyBatches<'_> {
             }
         }
     }
+}
+
+/// The proxy schema followed by one Utf8 column per name of `extra`.
+fn extended_schema(extra: &[String]) -> SchemaRef {
+    if extra.is_empty() {
+        return proxy_schema();
+    }
+    let mut fields: Vec<arrow::datatypes::Field> = proxy_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    for n in extra {
+        fields.push(arrow::datatypes::Field::new(
+            n,
+            arrow::datatypes::DataType::Utf8,
+            true,
+        ));
+    }
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }
 
 /// Names of the Hive partition columns [`with_partition_columns`] adds.
@@ -722,7 +766,7 @@ mod tests {
     fn partition_columns_come_from_date_and_time() {
         use arrow::array::{Array, AsArray};
         use arrow::datatypes::Int32Type;
-        let mut b = record::ProxyBatchBuilder::new(2);
+        let mut b = record::ProxyBatchBuilder::new(2, proxy_schema());
         let mut r = ProxyRecord::default();
         r.set(Col::PDate, Some("2026-11-25".into()));
         r.set(Col::PTime, Some("09:40:06".into()));

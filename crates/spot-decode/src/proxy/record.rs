@@ -4,8 +4,6 @@ use std::borrow::Cow;
 
 use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
 
-use crate::schema::proxy_schema;
-
 use super::LineError;
 
 /// The columns of the [proxy schema](crate::proxy_schema), in schema order.
@@ -124,6 +122,9 @@ pub struct ProxyRecord<'a> {
     pub scbytes: Option<i64>,
     /// `csbytes`: bytes from the client to the proxy.
     pub csbytes: Option<i64>,
+    /// Values of the reader's extra columns (fields the proxy schema has no place for), by
+    /// index into [`ProxyReader::extra_columns`](super::ProxyReader::extra_columns).
+    pub extra: Vec<(usize, Cow<'a, str>)>,
 }
 
 /// `-` is how W3C ELFF and Squid write an empty field.
@@ -224,6 +225,8 @@ pub(crate) fn truncate(v: &str) -> String {
 
 /// Column builders for one batch of the proxy schema.
 pub(crate) struct ProxyBatchBuilder {
+    schema: arrow::datatypes::SchemaRef,
+    extra: Vec<StringBuilder>,
     text: Vec<StringBuilder>,
     duration: Int32Builder,
     scbytes: Int64Builder,
@@ -232,8 +235,14 @@ pub(crate) struct ProxyBatchBuilder {
 }
 
 impl ProxyBatchBuilder {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// Builders for `schema`: the proxy schema, then extra Utf8 columns.
+    pub(crate) fn new(capacity: usize, schema: arrow::datatypes::SchemaRef) -> Self {
+        let n_extra = schema.fields().len().saturating_sub(N_COLS);
         ProxyBatchBuilder {
+            schema,
+            extra: (0..n_extra)
+                .map(|_| StringBuilder::with_capacity(capacity, capacity * 8))
+                .collect(),
             text: (0..N_COLS)
                 .map(|_| StringBuilder::with_capacity(capacity, capacity * 16))
                 .collect(),
@@ -257,11 +266,19 @@ impl ProxyBatchBuilder {
                 _ => self.text[col as usize].append_option(r.get(col)),
             }
         }
+        for (i, b) in self.extra.iter_mut().enumerate() {
+            b.append_option(
+                r.extra
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map(|(_, v)| v.as_ref()),
+            );
+        }
         self.rows += 1;
     }
 
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let cols: Vec<ArrayRef> = Col::ALL
+        let mut cols: Vec<ArrayRef> = Col::ALL
             .iter()
             .map(|&col| -> ArrayRef {
                 match col {
@@ -272,14 +289,18 @@ impl ProxyBatchBuilder {
                 }
             })
             .collect();
+        for b in &mut self.extra {
+            cols.push(std::sync::Arc::new(b.finish()));
+        }
         self.rows = 0;
-        RecordBatch::try_new(proxy_schema(), cols)
+        RecordBatch::try_new(self.schema.clone(), cols)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::proxy_schema;
 
     #[test]
     fn columns_follow_the_schema() {

@@ -114,7 +114,7 @@ impl Default for ZeekParser {
 }
 
 /// Decodes Zeek's `\xHH` escapes (and `\\`).
-fn unescape(v: &str) -> Cow<'_, str> {
+pub(crate) fn unescape(v: &str) -> Cow<'_, str> {
     if !v.contains('\\') {
         return Cow::Borrowed(v);
     }

@@ -113,7 +113,7 @@ fn bowley(sorted: &[f64]) -> f64 {
     }
 }
 
-fn human_bytes(b: f64) -> String {
+pub(crate) fn human_bytes(b: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut v = b;
     let mut u = 0;
@@ -324,14 +324,20 @@ pub struct BeaconDetector {
     flagged: FxHashMap<(u64, i32), Beacon>,
 }
 
+/// Regularity of a series of events (RITA-style), shared with the proxy beacon detector.
 #[derive(Debug, Clone, Copy)]
-struct Beacon {
-    score: f64,
-    count: usize,
-    interval: f64,
-    interval_mad: f64,
-    bytes: f64,
-    bytes_mad: f64,
+pub(crate) struct Beacon {
+    pub(crate) score: f64,
+    pub(crate) count: usize,
+    pub(crate) interval: f64,
+    pub(crate) interval_mad: f64,
+    pub(crate) bytes: f64,
+    pub(crate) bytes_mad: f64,
+}
+
+/// RITA-style regularity of a series of (time, bytes), in [0, 1]; `None` under 3 distinct times.
+pub(crate) fn beacon_score(samples: &mut [(i64, i64)]) -> Option<Beacon> {
+    BeaconDetector::score(samples)
 }
 
 impl Default for BeaconDetector {

@@ -8,6 +8,7 @@
 
 pub mod dns;
 pub mod flow;
+pub mod proxy;
 
 use arrow::array::RecordBatch;
 use spot_features::FeatureError;
