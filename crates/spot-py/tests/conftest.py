@@ -5,7 +5,7 @@ import spot
 
 @pytest.fixture(scope="session")
 def day():
-    """A small synthetic day (about 13k flows) with its four attacks."""
+    """A small synthetic day (about 13k flows) with its five attacks."""
     return spot.demo.flows(seed=1, workstations=20)
 
 

@@ -29,7 +29,7 @@ def test_demo_is_deterministic(day):
     assert again.flows.equals(day.flows)
     assert day.flows.column_names[: len(FLOW_COLUMNS)] == FLOW_COLUMNS
     assert day.flows.column_names[-2:] == ["id", "attack"]
-    assert sorted(day.attacks["kind"].to_pylist()) == ["beacon", "brute_force", "exfiltration", "port_scan"]
+    assert sorted(day.attacks["kind"].to_pylist()) == ["beacon", "brute_force", "exfiltration", "port_scan", "tunnel"]
     assert not spot.demo.flows(seed=2, workstations=20).flows.equals(day.flows)
 
 

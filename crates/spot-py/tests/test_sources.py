@@ -238,6 +238,6 @@ def test_evaluate(day, model):
     assert 0 < e["average_precision"] <= 1
     assert set(e["kinds"]) == set(day.attacks["kind"].to_pylist())
     assert all(k["best_rank"] is not None for k in e["kinds"].values())
-    assert e["kinds_within"][0.05] == 4
+    assert e["kinds_within"][0.05] == 5
     with pytest.raises(ValueError, match="row_id"):
         spot.evaluate(day.flows, top, id="row_id")

@@ -1,12 +1,12 @@
 """The synthetic flow day of ``spot demo``: normal traffic of an office network with injected
-attacks (port scan, exfiltration, beacon, brute force), deterministic for a seed.
+attacks (port scan, exfiltration, beacon, brute force, ICMP tunnel), deterministic for a seed.
 
 >>> import spot
 >>> day = spot.demo.flows(seed=1, workstations=20)
 >>> day.flows.column_names[-2:]
 ['id', 'attack']
 >>> sorted(day.attacks["kind"].to_pylist())
-['beacon', 'brute_force', 'exfiltration', 'port_scan']
+['beacon', 'brute_force', 'exfiltration', 'port_scan', 'tunnel']
 """
 
 from __future__ import annotations
