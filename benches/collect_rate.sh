@@ -4,7 +4,7 @@
 #
 #   SPOT=target/release/spot bash benches/collect_rate.sh [COUNT] [RATE...]
 #
-# For each RATE (datagrams/s; default 5k 10k 20k 50k 100k 200k 400k), replays COUNT datagrams
+# For each RATE (datagrams/s; default 10k 50k 100k 200k 400k 800k), replays COUNT datagrams
 # (default 100000; cycling through the 240 datagrams of exports-v5.pcap, 30 flows each) with
 # examples/netflow_replay to a fresh `spot collect`, then to a fresh `nfcapd`, both with the same
 # socket buffer (RCVBUF, default 4 MiB, the kernel's usual net.core.rmem_max), and counts the flows
@@ -20,7 +20,7 @@ REPLAY=${REPLAY:-$(dirname "$SPOT")/examples/netflow_replay}
 COUNT=${1:-100000}
 shift || true
 RATES=("$@")
-[ ${#RATES[@]} -gt 0 ] || RATES=(5000 10000 20000 50000 100000 200000 400000)
+[ ${#RATES[@]} -gt 0 ] || RATES=(10000 50000 100000 200000 400000 800000)
 PORT=${PORT:-29955}
 RCVBUF=${RCVBUF:-4194304}
 PCAP=crates/spot-decode/tests/data/flow/exports-v5.pcap
