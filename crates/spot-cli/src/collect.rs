@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use clap::Args;
+use spot_decode::ParquetCompression;
 use spot_decode::netflow::collector::{Collector, CollectorConfig, CollectorReport};
 
 #[derive(Debug, Args)]
@@ -24,6 +25,9 @@ pub struct CollectArgs {
     /// Socket receive buffer in bytes (capped by the kernel's net.core.rmem_max).
     #[arg(long, default_value_t = 32 << 20)]
     rcvbuf: usize,
+    /// Codec of the Parquet files: none, snappy, zstd or lz4.
+    #[arg(long, default_value = "zstd")]
+    compression: ParquetCompression,
 }
 
 /// `90`, `90s`, `5m`, `1h` as a duration.
@@ -51,6 +55,20 @@ fn log(r: &CollectorReport) {
         "collect: {} datagrams, {} flows, {} decode errors, {} queue drops; {} files, {} flows written",
         n.datagrams, n.flows, n.errors, r.queue_drops, r.files, r.flows_written
     );
+    let h = &n.held;
+    if h.held + h.not_held > 0 {
+        eprintln!(
+            "  data sets before their template: {} held, {} decoded later, {} waiting; dropped: {} expired, {} over the per-template cap, {} over the total cap, {} with no template at exit, {} not held",
+            h.held,
+            h.decoded,
+            h.waiting,
+            h.expired,
+            h.over_template_cap,
+            h.over_total_cap,
+            h.never_templated,
+            h.not_held
+        );
+    }
     for e in n.exporters.values() {
         let addr = e.address.map(|a| a.to_string()).unwrap_or_default();
         eprintln!(
@@ -84,6 +102,7 @@ pub fn run(a: CollectArgs) -> Result<()> {
     let mut config = CollectorConfig::new(a.listen, &a.out);
     config.rotate = a.rotate;
     config.rcvbuf = Some(a.rcvbuf);
+    config.compression = a.compression;
     let collector = Collector::bind(config, stop)?;
     for addr in collector.local_addrs() {
         eprintln!(

@@ -91,6 +91,10 @@ fn free_port() -> u16 {
 }
 
 fn start_collector(out: &Path, port: u16) -> Child {
+    start_collector_with(out, port, &[])
+}
+
+fn start_collector_with(out: &Path, port: u16, extra: &[&str]) -> Child {
     let child = spot()
         .args([
             "collect",
@@ -99,6 +103,7 @@ fn start_collector(out: &Path, port: u16) -> Child {
             "--rotate",
             "1s",
         ])
+        .args(extra)
         .arg("--out")
         .arg(out)
         .stderr(Stdio::null())
@@ -136,12 +141,8 @@ fn visible_parquet(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-fn collect_flushes_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = start_collector(dir.path(), port);
-    send_all(port);
+/// Sends SIGTERM and waits (bounded) for a clean exit.
+fn terminate(child: &mut Child) {
     std::thread::sleep(Duration::from_millis(300));
     let st = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -160,7 +161,51 @@ fn collect_flushes_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success());
+}
+
+#[test]
+fn collect_flushes_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = start_collector(dir.path(), port);
+    send_all(port);
+    terminate(&mut child);
     assert_eq!(rows(dir.path()), 2398);
+}
+
+#[test]
+fn collect_writes_the_parquet_codec_asked_for() {
+    use parquet::basic::Compression;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    for (flag, codec) in [
+        (None, Compression::ZSTD(Default::default())),
+        (Some("lz4"), Compression::LZ4_RAW),
+        (Some("none"), Compression::UNCOMPRESSED),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let extra: Vec<&str> = flag.map(|f| vec!["--compression", f]).unwrap_or_default();
+        let mut child = start_collector_with(dir.path(), port, &extra);
+        send_all(port);
+        terminate(&mut child);
+        assert_eq!(rows(dir.path()), 2398, "{flag:?}");
+        for f in visible_parquet(dir.path()) {
+            let r = SerializedFileReader::new(std::fs::File::open(&f).unwrap()).unwrap();
+            let col = r.metadata().row_group(0).column(0).compression();
+            let same = match (col, codec) {
+                (Compression::ZSTD(_), Compression::ZSTD(_)) => true,
+                (a, b) => a == b,
+            };
+            assert!(same, "{flag:?}: {} is {col:?}", f.display());
+        }
+    }
+    let st = spot()
+        .args(["collect", "--listen", "127.0.0.1:0", "--out", "x"])
+        .args(["--compression", "brotli"])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!st.success());
 }
 
 #[test]

@@ -43,4 +43,4 @@ pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
 pub use proxy::{ProxyFormat, ProxyReader};
 pub use schema::{dns_schema, flow_schema, proxy_schema};
-pub use write::{BatchWriter, HiveWriter, OutputFormat};
+pub use write::{BatchWriter, HiveWriter, OutputFormat, ParquetCompression};

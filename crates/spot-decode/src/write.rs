@@ -39,6 +39,47 @@ impl OutputFormat {
     }
 }
 
+/// Codec of the pages of a Parquet file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParquetCompression {
+    /// Stored as is: largest files, least CPU.
+    None,
+    /// Snappy: fast, larger files than zstd.
+    Snappy,
+    /// Zstandard at its default level: small files, the default.
+    #[default]
+    Zstd,
+    /// LZ4 (Parquet's `LZ4_RAW`): fast, larger files than zstd.
+    Lz4,
+}
+
+impl ParquetCompression {
+    fn codec(self) -> Compression {
+        match self {
+            ParquetCompression::None => Compression::UNCOMPRESSED,
+            ParquetCompression::Snappy => Compression::SNAPPY,
+            ParquetCompression::Zstd => Compression::ZSTD(ZstdLevel::default()),
+            ParquetCompression::Lz4 => Compression::LZ4_RAW,
+        }
+    }
+}
+
+impl std::str::FromStr for ParquetCompression {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "uncompressed" => Ok(ParquetCompression::None),
+            "snappy" => Ok(ParquetCompression::Snappy),
+            "zstd" => Ok(ParquetCompression::Zstd),
+            "lz4" => Ok(ParquetCompression::Lz4),
+            _ => Err(format!(
+                "unknown Parquet compression {s:?} (use none, snappy, zstd or lz4)"
+            )),
+        }
+    }
+}
+
 enum Inner {
     Csv(arrow::csv::Writer<BufWriter<File>>),
     Parquet(ArrowWriter<File>),
@@ -52,8 +93,18 @@ pub struct BatchWriter {
 }
 
 impl BatchWriter {
-    /// Creates `path` (format from its extension) for batches of `schema`.
+    /// Creates `path` (format from its extension) for batches of `schema`; Parquet files are
+    /// zstd-compressed.
     pub fn create(path: impl AsRef<Path>, schema: &SchemaRef) -> Result<Self> {
+        Self::create_with(path, schema, ParquetCompression::default())
+    }
+
+    /// Like [`BatchWriter::create`], with the codec of Parquet files (CSV ignores it).
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        schema: &SchemaRef,
+        compression: ParquetCompression,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let format = OutputFormat::from_path(&path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -68,7 +119,7 @@ impl BatchWriter {
             ),
             OutputFormat::Parquet => {
                 let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_compression(compression.codec())
                     .build();
                 Inner::Parquet(
                     ArrowWriter::try_new(file, schema.clone(), Some(props))

@@ -85,6 +85,8 @@ impl CaptureFlows {
     fn fill(&mut self) -> Result<()> {
         while self.builder.len() < self.batch_size {
             let Some(p) = self.reader.next_packet()? else {
+                // Sets still waiting for a template will not get one.
+                self.decoder.drop_held();
                 self.done = true;
                 return Ok(());
             };

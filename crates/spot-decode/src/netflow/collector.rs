@@ -24,7 +24,7 @@ use arrow::datatypes::Int32Type;
 use super::{NetflowDecoder, NetflowStats};
 use crate::error::{DecodeError, Result};
 use crate::flow::{FlowBatchBuilder, nfdump_flow_schema};
-use crate::write::BatchWriter;
+use crate::write::{BatchWriter, ParquetCompression};
 
 /// How to run a [`Collector`].
 #[derive(Debug, Clone)]
@@ -41,10 +41,13 @@ pub struct CollectorConfig {
     pub queue: usize,
     /// Socket receive buffer size to ask the kernel for, in bytes.
     pub rcvbuf: Option<usize>,
+    /// Codec of the Parquet files.
+    pub compression: ParquetCompression,
 }
 
 impl CollectorConfig {
-    /// Defaults: rotate every 5 minutes, 64Ki-flow batches, a 64Ki-datagram queue.
+    /// Defaults: rotate every 5 minutes, 64Ki-flow batches, a 64Ki-datagram queue, a 32 MiB
+    /// socket buffer, zstd-compressed Parquet.
     pub fn new(listen: Vec<SocketAddr>, out: impl Into<PathBuf>) -> Self {
         CollectorConfig {
             listen,
@@ -53,6 +56,7 @@ impl CollectorConfig {
             batch_size: 64 * 1024,
             queue: 64 * 1024,
             rcvbuf: Some(32 << 20),
+            compression: ParquetCompression::default(),
         }
     }
 }
@@ -131,7 +135,7 @@ impl Collector {
     pub fn run(self, mut on_rotate: impl FnMut(&CollectorReport)) -> Result<CollectorReport> {
         let mut decoder = NetflowDecoder::new();
         let mut builder = FlowBatchBuilder::new();
-        let mut files = RotatingFiles::new(&self.config.out);
+        let mut files = RotatingFiles::new(&self.config.out, self.config.compression);
         let mut report = CollectorReport::default();
         let mut next_rotation = Instant::now() + self.config.rotate;
         loop {
@@ -173,6 +177,7 @@ impl Collector {
             files.write(&builder.finish())?;
         }
         files.publish(&mut report)?;
+        decoder.drop_held();
         report.netflow = decoder.stats().clone();
         report.queue_drops = self.drops.load(Ordering::Relaxed);
         on_rotate(&report);
@@ -238,14 +243,16 @@ fn receive(
 /// Open hidden files per Hive partition, published by rename.
 struct RotatingFiles {
     root: PathBuf,
+    compression: ParquetCompression,
     open: BTreeMap<[i32; 4], (PathBuf, BatchWriter)>,
     serial: u64,
 }
 
 impl RotatingFiles {
-    fn new(root: &Path) -> Self {
+    fn new(root: &Path, compression: ParquetCompression) -> Self {
         RotatingFiles {
             root: root.to_path_buf(),
+            compression,
             open: BTreeMap::new(),
             serial: 0,
         }
@@ -284,7 +291,7 @@ impl RotatingFiles {
                     .root
                     .join(format!("y={y:04}/m={m:02}/d={d:02}/h={h:02}"))
                     .join(name);
-                let w = BatchWriter::create(&path, &nfdump_flow_schema())?;
+                let w = BatchWriter::create_with(&path, &nfdump_flow_schema(), self.compression)?;
                 self.open.insert(key, (path, w));
             }
             if let Some((_, w)) = self.open.get_mut(&key) {

@@ -6,8 +6,10 @@
 //! (exporter address, source id / observation domain, template id), options data (sampling,
 //! IPFIX system init time), sequence numbers. Untrusted input is bounded by [`Limits`]: caps on
 //! exporters, templates per exporter and fields per template, so template poisoning cannot
-//! exhaust memory. Data records whose template is unknown are counted
-//! ([`NetflowStats::missing_template`]), not buffered.
+//! exhaust memory. Data sets that arrive before their template (an exporter's first datagrams
+//! after a collector restart, or reordered UDP) are held, bounded per template, in count, in
+//! bytes and in time, and decoded when the template arrives; what could not be held or timed
+//! out is counted by reason ([`HeldStats`]) and in [`NetflowStats::missing_template`].
 //!
 //! ```
 //! use spot_decode::flow::FlowBatchBuilder;
@@ -30,10 +32,11 @@ mod template;
 mod v5;
 mod v9;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use crate::flow::FlowRecord;
+use sets::Clock;
 use template::{Pending, Template};
 
 /// Why a datagram (or the rest of it) could not be decoded.
@@ -75,6 +78,15 @@ pub struct Limits {
     pub max_templates_per_exporter: usize,
     /// Fields per template.
     pub max_fields_per_template: usize,
+    /// Data sets held while waiting for the same template (exporter, domain, template id);
+    /// the oldest is dropped for a newer one. 0 disables holding: such sets are dropped at once.
+    pub max_held_sets_per_template: usize,
+    /// Data sets held in all, waiting for any template; a set over the cap is dropped.
+    pub max_held_sets: usize,
+    /// Bytes of held data sets in all; a set over the cap is dropped.
+    pub max_held_bytes: usize,
+    /// How long a set is held, in milliseconds of receive time, before it is dropped.
+    pub held_timeout_msec: u64,
 }
 
 impl Default for Limits {
@@ -83,8 +95,33 @@ impl Default for Limits {
             max_exporters: 4096,
             max_templates_per_exporter: 1024,
             max_fields_per_template: 256,
+            max_held_sets_per_template: 64,
+            max_held_sets: 4096,
+            max_held_bytes: 8 << 20,
+            held_timeout_msec: 5 * 60 * 1000,
         }
     }
+}
+
+/// What became of data sets that arrived before their template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldStats {
+    /// Sets held on arrival because their template was unknown.
+    pub held: u64,
+    /// Held sets decoded when their template arrived.
+    pub decoded: u64,
+    /// Dropped: held longer than [`Limits::held_timeout_msec`].
+    pub expired: u64,
+    /// Dropped: the oldest set of a template that had [`Limits::max_held_sets_per_template`].
+    pub over_template_cap: u64,
+    /// Dropped on arrival: [`Limits::max_held_sets`] or [`Limits::max_held_bytes`] reached.
+    pub over_total_cap: u64,
+    /// Dropped at the end of the input ([`NetflowDecoder::drop_held`]) with no template.
+    pub never_templated: u64,
+    /// Dropped on arrival because holding is disabled (`max_held_sets_per_template` 0).
+    pub not_held: u64,
+    /// Sets held now.
+    pub waiting: u64,
 }
 
 /// Counters of one exporter (address, version, source id / observation domain).
@@ -114,8 +151,11 @@ pub struct NetflowStats {
     pub templates: u64,
     pub options_templates: u64,
     pub templates_withdrawn: u64,
-    /// Data records whose template had not been received (yet); dropped.
+    /// Data sets dropped because their template did not arrive in time: the sum of the drop
+    /// reasons of [`NetflowStats::held`].
     pub missing_template: u64,
+    /// Data sets that arrived before their template, by outcome.
+    pub held: HeldStats,
     /// Option data records applied (sampling, system init time).
     pub options_records: u64,
     /// Sets with a reserved id, skipped.
@@ -147,6 +187,26 @@ struct Domain {
     expected_sequence: Option<[u32; 2]>,
 }
 
+/// A data set waiting for its template, with what its datagram said about time and engine.
+#[derive(Debug)]
+struct HeldSet {
+    body: Vec<u8>,
+    received_msec: u64,
+    offset: usize,
+    clock: Clock,
+    engine: (u8, u8),
+}
+
+/// Data sets waiting for their template, by (exporter, domain, template id).
+#[derive(Debug, Default)]
+struct Held {
+    sets: HashMap<(DomainKey, u16), VecDeque<HeldSet>>,
+    count: usize,
+    bytes: usize,
+    /// Receive time at which to look for expired sets next.
+    next_expiry: u64,
+}
+
 /// Decodes NetFlow v5/v9/IPFIX datagrams; see the [module docs](self).
 #[derive(Debug)]
 pub struct NetflowDecoder {
@@ -154,6 +214,7 @@ pub struct NetflowDecoder {
     limits: Limits,
     next_sysid: u16,
     stats: NetflowStats,
+    held: Held,
 }
 
 impl Default for NetflowDecoder {
@@ -175,12 +236,48 @@ impl NetflowDecoder {
             limits,
             next_sysid: 1,
             stats: NetflowStats::default(),
+            held: Held::default(),
         }
     }
 
     /// Counters so far.
     pub fn stats(&self) -> &NetflowStats {
         &self.stats
+    }
+
+    /// Drops every held data set (their template never came), counting them as
+    /// [`HeldStats::never_templated`]: call it at the end of a finite input.
+    pub fn drop_held(&mut self) {
+        let n = self.held.count as u64;
+        self.held = Held::default();
+        self.stats.held.never_templated += n;
+        self.stats.missing_template += n;
+        self.stats.held.waiting = 0;
+    }
+
+    /// Drops held sets received more than the timeout before `now_msec`.
+    fn expire_held(&mut self, now_msec: u64) {
+        if self.held.count == 0 || now_msec < self.held.next_expiry {
+            return;
+        }
+        // Look again in a second at the earliest: expiry is coarse, holding is bounded anyway.
+        self.held.next_expiry = now_msec.saturating_add(1000);
+        let cutoff = now_msec.saturating_sub(self.limits.held_timeout_msec);
+        let (mut sets, mut bytes) = (0usize, 0usize);
+        self.held.sets.retain(|_, q| {
+            while q.front().is_some_and(|h| h.received_msec < cutoff) {
+                if let Some(h) = q.pop_front() {
+                    sets += 1;
+                    bytes += h.body.len();
+                }
+            }
+            !q.is_empty()
+        });
+        self.held.count -= sets;
+        self.held.bytes -= bytes;
+        self.stats.held.expired += sets as u64;
+        self.stats.missing_template += sets as u64;
+        self.stats.held.waiting = self.held.count as u64;
     }
 
     /// Decodes one datagram received from `exporter` at `received_msec` (milliseconds since
@@ -194,6 +291,7 @@ impl NetflowDecoder {
         emit: &mut dyn FnMut(&FlowRecord),
     ) -> Result<usize, DatagramError> {
         self.stats.datagrams += 1;
+        self.expire_held(received_msec);
         let version = match datagram {
             [a, b, ..] => u16::from_be_bytes([*a, *b]),
             _ => {
@@ -212,6 +310,7 @@ impl NetflowDecoder {
             version,
             flows: 0,
             emit,
+            ready: Vec::new(),
         };
         let r = match version {
             5 => v5::decode(&mut ctx, datagram),
@@ -219,6 +318,7 @@ impl NetflowDecoder {
             10 => ipfix::decode(&mut ctx, datagram),
             _ => Err(DatagramError::UnsupportedVersion { version }),
         };
+        sets::decode_ready(&mut ctx);
         let flows = ctx.flows;
         self.stats.flows += flows as u64;
         if r.is_err() {
@@ -277,6 +377,8 @@ struct Ctx<'a> {
     version: u16,
     flows: usize,
     emit: &'a mut dyn FnMut(&FlowRecord),
+    /// Templates that arrived with held sets waiting: (key, domain, template id, options).
+    ready: Vec<(DomainKey, u32, u16, bool)>,
 }
 
 impl Ctx<'_> {

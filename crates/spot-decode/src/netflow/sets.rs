@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::template::{self, Field, Pending, Template};
-use super::{Ctx, DatagramError, finish_icmp, scale};
+use super::{Ctx, DatagramError, DomainKey, HeldSet, finish_icmp, scale};
 use crate::flow::FlowRecord;
 
 /// How a version turns a record's times into absolute milliseconds.
@@ -58,8 +58,8 @@ pub(super) fn store(
     let t = Template::new(fields, options);
     let new = d.templates.get(&tid).is_none_or(|old| **old != t);
     d.templates.insert(tid, Arc::new(t.clone()));
-    let stats = &mut ctx.decoder.stats;
     if new {
+        let stats = &mut ctx.decoder.stats;
         if options {
             stats.options_templates += 1;
         } else {
@@ -73,7 +73,86 @@ pub(super) fn store(
             }
         }
     }
+    if ctx.decoder.held.sets.contains_key(&(key, tid)) {
+        // Decoded once the whole datagram is read: options data later in it (system init
+        // time, sampling) must apply to the held flows too.
+        ctx.ready.push((key, domain, tid, options));
+    }
     Ok(())
+}
+
+/// Decodes the sets held for the templates this datagram brought (options templates first).
+pub(super) fn decode_ready(ctx: &mut Ctx<'_>) {
+    let mut ready = std::mem::take(&mut ctx.ready);
+    ready.sort_by_key(|r| !r.3);
+    for (key, domain, tid, _) in ready {
+        decode_held(ctx, key, domain, tid);
+    }
+}
+
+/// Keeps a data set whose template `tid` is not known yet, within the [`super::Limits`].
+fn hold(ctx: &mut Ctx<'_>, key: DomainKey, tid: u16, set: HeldSet) {
+    let limits = ctx.decoder.limits;
+    let (held, stats) = (&mut ctx.decoder.held, &mut ctx.decoder.stats);
+    if limits.max_held_sets_per_template == 0 {
+        stats.held.not_held += 1;
+        stats.missing_template += 1;
+        return;
+    }
+    let queue = held.sets.get(&(key, tid));
+    let full = queue.is_some_and(|q| q.len() >= limits.max_held_sets_per_template);
+    // A full queue makes room by dropping its oldest set; otherwise the totals must allow one more.
+    let freed = if full {
+        queue.and_then(|q| q.front()).map_or(0, |h| h.body.len())
+    } else {
+        0
+    };
+    if (!full && held.count >= limits.max_held_sets)
+        || held.bytes - freed + set.body.len() > limits.max_held_bytes
+    {
+        stats.held.over_total_cap += 1;
+        stats.missing_template += 1;
+        return;
+    }
+    let q = held.sets.entry((key, tid)).or_default();
+    if full && let Some(old) = q.pop_front() {
+        held.count -= 1;
+        held.bytes -= old.body.len();
+        stats.held.over_template_cap += 1;
+        stats.missing_template += 1;
+    }
+    held.count += 1;
+    held.bytes += set.body.len();
+    if held.count == 1 {
+        held.next_expiry = set.received_msec.saturating_add(limits.held_timeout_msec);
+    }
+    q.push_back(set);
+    stats.held.held += 1;
+    stats.held.waiting = held.count as u64;
+}
+
+/// Decodes the sets held for template `tid`, now that it has arrived, with the receive time
+/// and clock of the datagram each came in.
+fn decode_held(ctx: &mut Ctx<'_>, key: DomainKey, domain: u32, tid: u16) {
+    let Some(queue) = ctx.decoder.held.sets.remove(&(key, tid)) else {
+        return;
+    };
+    let received = ctx.received_msec;
+    for h in queue {
+        let held = &mut ctx.decoder.held;
+        held.count -= 1;
+        held.bytes -= h.body.len();
+        ctx.decoder.stats.held.decoded += 1;
+        ctx.received_msec = h.received_msec;
+        let r = data(ctx, domain, tid, &h.body, h.offset, h.clock, h.engine);
+        ctx.received_msec = received;
+        if r.is_err() {
+            // The error belongs to an earlier datagram: counted, not returned with this one.
+            ctx.decoder.stats.errors += 1;
+            ctx.exporter_error(domain);
+        }
+    }
+    ctx.decoder.stats.held.waiting = ctx.decoder.held.count as u64;
 }
 
 /// Withdraws template `tid`, or every template of the kind when `tid` is `None`.
@@ -102,15 +181,22 @@ pub(super) fn data(
     engine: (u8, u8),
 ) -> Result<usize, DatagramError> {
     let key = ctx.key(domain);
-    let Some(d) = ctx.decoder.domains.get(&key) else {
-        ctx.decoder.stats.missing_template += 1;
+    let Some((sysid, t)) = ctx
+        .decoder
+        .domains
+        .get(&key)
+        .and_then(|d| Some((d.sysid, d.templates.get(&tid).cloned()?)))
+    else {
+        let set = HeldSet {
+            body: body.to_vec(),
+            received_msec: ctx.received_msec,
+            offset,
+            clock,
+            engine,
+        };
+        hold(ctx, key, tid, set);
         return Ok(0);
     };
-    let Some(t) = d.templates.get(&tid).cloned() else {
-        ctx.decoder.stats.missing_template += 1;
-        return Ok(0);
-    };
-    let sysid = d.sysid;
     let mut pos = 0;
     let mut records = 0;
     while body.len() - pos >= t.min_len.max(1) {

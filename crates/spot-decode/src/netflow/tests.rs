@@ -114,22 +114,136 @@ fn ipfix_variable_length_and_enterprise_fields() {
     assert_eq!(s.skipped_fields.get(&(0x8000 | 100)), Some(&1));
 }
 
+fn decode_at(
+    d: &mut NetflowDecoder,
+    now: u64,
+    msg: &[u8],
+) -> (Vec<FlowRecord>, Result<usize, DatagramError>) {
+    let mut flows = Vec::new();
+    let r = d.decode(EXPORTER.parse().unwrap(), now, msg, &mut |f| {
+        flows.push(f.clone())
+    });
+    (flows, r)
+}
+
 #[test]
-fn records_before_their_template_are_counted_then_decoded() {
+fn records_before_their_template_are_held_then_decoded() {
     let mut d = NetflowDecoder::new();
     let data = set(300, &flow_record(1));
-    let (flows, r) = decode(&mut d, &ipfix(7, 0, std::slice::from_ref(&data)));
+    let (flows, r) = decode_at(&mut d, NOW, &ipfix(7, 0, std::slice::from_ref(&data)));
     assert_eq!((flows.len(), r), (0, Ok(0)));
-    assert_eq!(d.stats().missing_template, 1);
-    decode(&mut d, &ipfix(7, 0, &[set(2, &template(300, FLOW_FIELDS))]))
-        .1
-        .unwrap();
-    let (flows, _) = decode(&mut d, &ipfix(7, 0, std::slice::from_ref(&data)));
+    assert_eq!((d.stats().held.held, d.stats().held.waiting), (1, 1));
+    // The template arrives later, alone: the held set decodes then, with its own receive time.
+    let (flows, r) = decode_at(
+        &mut d,
+        NOW + 5000,
+        &ipfix(7, 1, &[set(2, &template(300, FLOW_FIELDS))]),
+    );
+    assert_eq!((flows.len(), r), (1, Ok(1)));
+    assert_eq!(flows[0].src_addr.to_string(), "10.0.0.1");
+    assert_eq!(flows[0].msec_received, NOW);
+    let (flows, _) = decode(&mut d, &ipfix(7, 2, std::slice::from_ref(&data)));
     assert_eq!(flows.len(), 1);
     // Another observation domain of the same exporter has its own templates.
-    let (flows, _) = decode(&mut d, &ipfix(8, 0, &[data]));
+    let (flows, _) = decode(&mut d, &ipfix(8, 0, std::slice::from_ref(&data)));
     assert_eq!(flows.len(), 0);
-    assert_eq!(d.stats().missing_template, 2);
+    let h = &d.stats().held;
+    assert_eq!((h.held, h.decoded, h.waiting), (2, 1, 1));
+    assert_eq!(d.stats().missing_template, 0);
+    // At the end of the input, what still waits is dropped and counted.
+    d.drop_held();
+    let s = d.stats();
+    assert_eq!((s.held.never_templated, s.held.waiting), (1, 0));
+    assert_eq!((s.missing_template, s.flows), (1, 2));
+}
+
+#[test]
+fn v9_sets_before_their_template_keep_their_datagrams_clock() {
+    let mut d = NetflowDecoder::new();
+    let fields = [(8, 4), (12, 4), (4, 1), (2, 4), (1, 4), (22, 4), (21, 4)];
+    let mut rec = vec![10, 0, 0, 1, 10, 0, 0, 2, 17];
+    for v in [1u32, 84, 9_000, 9_500] {
+        rec.extend_from_slice(&v.to_be_bytes());
+    }
+    // Uptime 10 s in both datagrams, but the second is sent 60 s later (another boot time if
+    // the held set took the template datagram's clock).
+    let early = v9(3, 0, &[set(260, &rec), set(261, &rec)]);
+    let mut late = v9(3, 1, &[set(0, &template(260, &fields))]);
+    late[8..12].copy_from_slice(&1_795_601_160u32.to_be_bytes());
+    assert_eq!(decode(&mut d, &early).0.len(), 0);
+    let (flows, r) = decode(&mut d, &late);
+    assert_eq!((flows.len(), r), (1, Ok(1)));
+    let boot = 1_795_601_100_000 - 10_000;
+    assert_eq!(
+        (flows[0].msec_first, flows[0].msec_last),
+        (boot + 9_000, boot + 9_500)
+    );
+    assert_eq!(d.stats().held.waiting, 1, "template 261 never came");
+}
+
+#[test]
+fn held_sets_are_capped_per_template_in_total_and_in_time() {
+    let limits = Limits {
+        max_held_sets_per_template: 2,
+        max_held_sets: 3,
+        max_held_bytes: 10_000,
+        held_timeout_msec: 60_000,
+        ..Limits::default()
+    };
+    let mut d = NetflowDecoder::with_limits(limits);
+    let rec = |i| set(300, &flow_record(i));
+    // Three sets for template 300: the oldest makes room for the third.
+    for i in 1..=3 {
+        decode(&mut d, &ipfix(7, 0, &[rec(i)])).1.unwrap();
+    }
+    let h = d.stats().held.clone();
+    assert_eq!((h.held, h.over_template_cap, h.waiting), (3, 1, 2));
+    // Two more templates' sets: one fits the total of 3, the other is refused.
+    decode(&mut d, &ipfix(7, 0, &[set(301, &flow_record(4))]))
+        .1
+        .unwrap();
+    decode(&mut d, &ipfix(7, 0, &[set(302, &flow_record(5))]))
+        .1
+        .unwrap();
+    let h = d.stats().held.clone();
+    assert_eq!((h.held, h.over_total_cap, h.waiting), (4, 1, 3));
+    // Template 300 arrives: its two newest sets decode (records 2 and 3).
+    let (flows, _) = decode(&mut d, &ipfix(7, 0, &[set(2, &template(300, FLOW_FIELDS))]));
+    let src: Vec<String> = flows.iter().map(|f| f.src_addr.to_string()).collect();
+    assert_eq!(src, ["10.0.0.2", "10.0.0.3"]);
+    // A minute and more later, the set of template 301 has expired.
+    decode_at(&mut d, NOW + 61_000, &ipfix(7, 0, &[]))
+        .1
+        .unwrap();
+    let (flows, _) = decode_at(
+        &mut d,
+        NOW + 62_000,
+        &ipfix(7, 0, &[set(2, &template(301, FLOW_FIELDS))]),
+    );
+    assert!(flows.is_empty());
+    let s = d.stats();
+    assert_eq!((s.held.expired, s.held.decoded, s.held.waiting), (1, 2, 0));
+    assert_eq!(s.missing_template, 3);
+
+    // The byte cap: one set of 1,000 bytes does not fit in 500.
+    let mut d = NetflowDecoder::with_limits(Limits {
+        max_held_bytes: 500,
+        ..Limits::default()
+    });
+    decode(&mut d, &ipfix(7, 0, &[set(300, &[0u8; 1000])]))
+        .1
+        .unwrap();
+    assert_eq!(d.stats().held.over_total_cap, 1);
+    // Holding disabled: dropped at once.
+    let mut d = NetflowDecoder::with_limits(Limits {
+        max_held_sets_per_template: 0,
+        ..Limits::default()
+    });
+    decode(&mut d, &ipfix(7, 0, &[rec(1)])).1.unwrap();
+    assert_eq!(
+        (d.stats().held.not_held, d.stats().missing_template),
+        (1, 1)
+    );
 }
 
 #[test]
@@ -270,6 +384,7 @@ fn template_poisoning_is_capped() {
         max_exporters: 2,
         max_templates_per_exporter: 2,
         max_fields_per_template: 4,
+        ..Limits::default()
     };
     let mut d = NetflowDecoder::with_limits(limits);
     let many: Vec<u8> = (300..310).flat_map(|t| template(t, &[(1, 4)])).collect();
