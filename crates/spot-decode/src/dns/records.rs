@@ -60,8 +60,9 @@ fn folder_has_records(dir: &Path) -> Result<bool> {
 
 impl DnsInputKind {
     /// Detects what `path` holds: a folder holds records if any file in it is named `.csv`,
-    /// `.csv.gz` or `.parquet`; a file by its name, else by its first bytes (Parquet's `PAR1`
-    /// or text are records; pcap, pcapng and gzip magic numbers are captures).
+    /// `.csv.gz` or `.parquet`; a file by its name, then Zeek's `dns.log` (read with the
+    /// captures), else by its first bytes (Parquet's `PAR1` or text are records; pcap, pcapng
+    /// and gzip magic numbers are captures).
     pub fn detect(path: &Path) -> Result<Self> {
         let meta = std::fs::metadata(path).map_err(|e| DecodeError::io(path, e))?;
         if meta.is_dir() {
@@ -77,6 +78,11 @@ impl DnsInputKind {
             .is_some_and(is_record_name)
         {
             return Ok(DnsInputKind::Records);
+        }
+        // Zeek's dns.log (TSV or JSON lines, maybe gzip) is read by the capture reader; a file
+        // that cannot be sniffed (a truncated gzip) is left to the magic numbers below.
+        if let Ok(Some(crate::zeek::ZeekLogKind::Dns)) = crate::zeek::sniff(path) {
+            return Ok(DnsInputKind::Capture);
         }
         let mut magic = [0u8; 4];
         let mut f = std::fs::File::open(path).map_err(|e| DecodeError::io(path, e))?;
