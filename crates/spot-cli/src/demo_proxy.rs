@@ -115,6 +115,7 @@ pub fn demo_args(files: &ProxyDayFiles, out: PathBuf, mode: Mode, seed: u64) -> 
         },
         top_domains: Some(files.top_domains.clone()),
         user_domain: None,
+        entities: None,
     }
 }
 

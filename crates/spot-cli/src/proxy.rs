@@ -147,13 +147,26 @@ pub struct ProxyArgs {
     /// The user's own domain label (`intel` in Spot): hosts in it get class 2.
     #[arg(long)]
     pub user_domain: Option<String>,
+    /// Also write the entity view of the results (one row per client → host and per client,
+    /// by best rank) to this `.csv` or `.parquet` file.
+    #[arg(long)]
+    pub entities: Option<PathBuf>,
 }
+
+/// Proxy entities: a client and the host it requested; a client.
+const PROXY_ENTITIES: spot_score::entities::EntitySpec<'static> =
+    spot_score::entities::EntitySpec {
+        pair: ("clientip", "host"),
+        unordered: false,
+        hosts: &["clientip"],
+        time: None,
+    };
 
 /// `spot ml proxy`: the proxy suspicious-connects analysis; prints the summary on stderr.
 pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
     let c = &args.common;
     spot_decode::OutputFormat::from_path(&c.out)?;
-    if let Some(p) = &c.invalid_out {
+    for p in [&c.invalid_out, &args.entities].into_iter().flatten() {
         spot_decode::OutputFormat::from_path(p)?;
     }
     let reader = args.input.reader(c.batch_size)?;
@@ -228,6 +241,14 @@ pub fn run(args: &ProxyArgs) -> Result<(RecordBatch, Summary)> {
         w.write(&results)?;
     }
     w.finish()?;
+    if let Some(path) = &args.entities
+        && results.num_columns() > 0
+    {
+        let view = spot_score::entities::entity_view(&results, &PROXY_ENTITIES)?;
+        let mut w = BatchWriter::create(path, &view.schema())?;
+        w.write(&view)?;
+        w.finish()?;
+    }
     summary.stages.push(("write", start.elapsed()));
     eprintln!("{summary}");
     Ok((results, summary))

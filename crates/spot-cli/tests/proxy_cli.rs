@@ -125,6 +125,7 @@ fn ml_proxy_scores_every_request_with_its_word() {
 fn ml_proxy_default_mode_adds_ranks_and_reasons() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ranked.csv");
+    let entities = dir.path().join("entities.csv");
     let (ok, err) = spot(&[
         "ml",
         "proxy",
@@ -136,6 +137,8 @@ fn ml_proxy_default_mode_adds_ranks_and_reasons() {
         "3",
         "--iterations",
         "5",
+        "--entities",
+        entities.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     let text = std::fs::read_to_string(&out).unwrap();
@@ -145,6 +148,17 @@ fn ml_proxy_default_mode_adds_ranks_and_reasons() {
         "{header}"
     );
     assert_eq!(text.lines().count(), 301);
+    // The entity view: client → host pairs and clients, each request counted once per level.
+    let view = std::fs::read_to_string(&entities).unwrap();
+    let count = |level: &str| -> usize {
+        view.lines()
+            .filter(|l| l.starts_with(level))
+            .map(|l| l.split(',').nth(2).unwrap().parse::<usize>().unwrap())
+            .sum()
+    };
+    assert_eq!(count("pair,"), 300);
+    assert_eq!(count("host,"), 300);
+    assert!(view.lines().nth(1).unwrap().contains(" -> "), "{view}");
 }
 
 /// A generated labeled day: `spot generate proxy`, both modes, `spot eval`.
