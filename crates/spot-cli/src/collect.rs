@@ -25,6 +25,10 @@ pub struct CollectArgs {
     /// Socket receive buffer in bytes (capped by the kernel's net.core.rmem_max).
     #[arg(long, default_value_t = 32 << 20)]
     rcvbuf: usize,
+    /// Memory for datagrams waiting to be decoded, in MiB: a burst faster than decoding is
+    /// absorbed up to this much; past it datagrams are dropped and counted ("queue drops").
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    queue_mb: u64,
     /// Codec of the Parquet files: none, snappy, zstd or lz4.
     #[arg(long, default_value = "zstd")]
     compression: ParquetCompression,
@@ -103,6 +107,7 @@ pub fn run(a: CollectArgs) -> Result<()> {
     config.rotate = a.rotate;
     config.rcvbuf = Some(a.rcvbuf);
     config.compression = a.compression;
+    config.queue_bytes = usize::try_from(a.queue_mb << 20).unwrap_or(usize::MAX);
     let collector = Collector::bind(config, stop)?;
     for addr in collector.local_addrs() {
         eprintln!(

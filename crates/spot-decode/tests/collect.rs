@@ -149,3 +149,27 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_failing_writer_ends_the_collector_with_an_error() {
+    // The output root is a file, so no Parquet file can be created under it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("not-a-dir");
+    std::fs::write(&out, b"x").unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut config = CollectorConfig::new(vec!["127.0.0.1:0".parse().unwrap()], &out);
+    config.batch_size = 1;
+    let collector = Collector::bind(config, stop.clone()).unwrap();
+    let port = collector.local_addrs()[0];
+    let runner = std::thread::spawn(move || collector.run(|_| {}));
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let d = &udp_payloads(&data("exports-v5.pcap"))[0];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !runner.is_finished() && Instant::now() < deadline {
+        sender.send_to(d, port).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let err = runner.join().unwrap().unwrap_err().to_string();
+    assert!(err.contains("not-a-dir"), "{err}");
+}

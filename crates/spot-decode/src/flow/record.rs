@@ -359,8 +359,8 @@ impl FlowBatchBuilder {
         self.last_time.get(r.msec_last / 1000);
         self.extra[e].append_value(&self.last_time.text);
         e += 1;
-        self.put(&mut e, |s| write!(s, "{}", r.src_mask));
-        self.put(&mut e, |s| write!(s, "{}", r.dst_mask));
+        self.put_u64(&mut e, r.src_mask as u64);
+        self.put_u64(&mut e, r.dst_mask as u64);
         let zero = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
         self.put(&mut e, |s| {
             write_ip(s, r.next_hop.unwrap_or(zero));
@@ -372,8 +372,8 @@ impl FlowBatchBuilder {
             write_ip(s, r.bgp_next_hop.unwrap_or(zero));
             Ok(())
         });
-        self.put(&mut e, |s| write!(s, "{}", r.src_vlan));
-        self.put(&mut e, |s| write!(s, "{}", r.dst_vlan));
+        self.put_u64(&mut e, r.src_vlan as u64);
+        self.put_u64(&mut e, r.dst_vlan as u64);
         for mac in r.macs {
             if mac == 0 {
                 self.put_str(&mut e, "00:00:00:00:00:00");
@@ -405,12 +405,25 @@ impl FlowBatchBuilder {
                 self.put(&mut e, |s| write!(s, "{:.3}", usec as f64 / 1000.0));
             }
         }
-        self.put(&mut e, |s| write!(s, "{}/{}", r.engine_type, r.engine_id));
-        self.put(&mut e, |s| write!(s, "{}", r.exporter_id));
+        if (r.engine_type, r.engine_id) == (0, 0) {
+            self.put_str(&mut e, "0/0");
+        } else {
+            self.put(&mut e, |s| {
+                push_int(s, r.engine_type as u64);
+                s.push('/');
+                push_int(s, r.engine_id as u64);
+                Ok(())
+            });
+        }
+        self.put_u64(&mut e, r.exporter_id as u64);
         self.received_time.get(r.msec_received / 1000);
         self.text.clear();
         self.text.push_str(&self.received_time.text);
-        let _ = write!(self.text, ".{:03}", r.msec_received % 1000);
+        let ms = r.msec_received % 1000;
+        self.text.push('.');
+        for digit in [ms / 100, ms / 10 % 10, ms % 10] {
+            self.text.push(char::from(b'0' + digit as u8));
+        }
         self.extra[e].append_value(&self.text);
         self.rows += 1;
     }
@@ -421,6 +434,18 @@ impl FlowBatchBuilder {
         let _ = f(&mut self.text);
         self.extra[*e].append_value(&self.text);
         *e += 1;
+    }
+
+    /// Appends `v` in decimal to extra column `*e` (zero, the common case, as a static text).
+    fn put_u64(&mut self, e: &mut usize, v: u64) {
+        if v == 0 {
+            self.put_str(e, "0");
+        } else {
+            self.put(e, |s| {
+                push_int(s, v);
+                Ok(())
+            });
+        }
     }
 
     fn put_str(&mut self, e: &mut usize, v: &str) {
@@ -490,15 +515,39 @@ impl FlowBatchBuilder {
 /// IPv4-compatible IPv6 addresses (`::a.b.c.d`), which glibc prints with a dotted quad.
 fn write_ip(out: &mut String, ip: IpAddr) {
     use std::fmt::Write;
-    if let IpAddr::V6(v6) = ip {
-        let s = v6.segments();
-        if s[..6] == [0; 6] && s[6] != 0 {
-            let o = v6.octets();
-            let _ = write!(out, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-            return;
+    match ip {
+        IpAddr::V4(v4) => push_dotted(out, v4.octets()),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if s[..6] == [0; 6] && s[6] != 0 {
+                let o = v6.octets();
+                out.push_str("::");
+                push_dotted(out, [o[12], o[13], o[14], o[15]]);
+            } else {
+                let _ = write!(out, "{v6}");
+            }
         }
     }
-    let _ = write!(out, "{ip}");
+}
+
+/// `a.b.c.d`, without going through `fmt` (this runs for three addresses of every flow).
+fn push_dotted(out: &mut String, octets: [u8; 4]) {
+    for (i, o) in octets.into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if o >= 100 {
+            out.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            out.push(char::from(b'0' + o / 10 % 10));
+        }
+        out.push(char::from(b'0' + o % 10));
+    }
+}
+
+fn push_int(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 enum Which {
@@ -566,5 +615,41 @@ mod tests {
         write_ip(&mut s, "::ffff:10.0.0.1".parse().unwrap());
         assert_eq!(s, "::ffff:10.0.0.1");
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn fast_text_matches_display() {
+        for o in 0..=255u8 {
+            let v4 = Ipv4Addr::new(o, 255 - o, o / 3, 10);
+            let mut s = String::new();
+            write_ip(&mut s, IpAddr::V4(v4));
+            assert_eq!(s, v4.to_string());
+        }
+        for v in [0, 7, 10, 99, 100, 65_535, u32::MAX as u64, u64::MAX] {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        let mut b = FlowBatchBuilder::new();
+        b.append(&FlowRecord {
+            msec_received: 1_795_601_097_002,
+            src_mask: 24,
+            src_vlan: 4094,
+            engine_type: 1,
+            engine_id: 22,
+            exporter_id: 3,
+            ..Default::default()
+        });
+        let batch = b.finish();
+        let col = |n: &str| {
+            let a = batch.column_by_name(n).unwrap();
+            arrow::util::display::array_value_to_string(a, 0).unwrap()
+        };
+        assert_eq!(col("tr"), "2026-11-25 10:04:57.002");
+        assert_eq!(col("smk"), "24");
+        assert_eq!(col("dmk"), "0");
+        assert_eq!(col("svln"), "4094");
+        assert_eq!(col("eng"), "1/22");
+        assert_eq!(col("exid"), "3");
     }
 }

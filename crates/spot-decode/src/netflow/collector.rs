@@ -1,9 +1,12 @@
 //! A NetFlow/IPFIX collector: UDP listeners, decoding off the receive threads, and
 //! Hive-partitioned Parquet files that appear atomically.
 //!
-//! Each listener thread only receives datagrams and queues them (bounded; a full queue counts
-//! drops). One decoding thread turns them into flows and writes them under
-//! `OUT/y=YYYY/m=MM/d=DD/h=HH/` by flow start time. Files are written as hidden
+//! Each listener thread only receives datagrams and queues them, so that the kernel's socket
+//! buffer is emptied as fast as datagrams arrive. The queue is bounded in bytes
+//! ([`CollectorConfig::queue_bytes`]); a datagram that would pass the bound is dropped and
+//! counted. One decoding thread turns the datagrams into flow batches, and one writing thread
+//! encodes them as Parquet under `OUT/y=YYYY/m=MM/d=DD/h=HH/` by flow start time, so decoding
+//! and writing run side by side. Files are written as hidden
 //! `.flows-*.parquet` (which readers skip), then closed, synced and renamed to
 //! `flows-*.parquet` at each rotation and at shutdown: a reader never sees a half file, and
 //! after a crash every visible file is complete.
@@ -12,8 +15,8 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -37,8 +40,9 @@ pub struct CollectorConfig {
     pub rotate: Duration,
     /// Flows per Parquet row group write.
     pub batch_size: usize,
-    /// Datagrams queued between the receive threads and the decoder.
-    pub queue: usize,
+    /// Bytes of datagrams that may wait between the receive threads and the decoder (a burst
+    /// the decoder cannot follow at once is absorbed up to this much memory).
+    pub queue_bytes: usize,
     /// Socket receive buffer size to ask the kernel for, in bytes.
     pub rcvbuf: Option<usize>,
     /// Codec of the Parquet files.
@@ -46,15 +50,15 @@ pub struct CollectorConfig {
 }
 
 impl CollectorConfig {
-    /// Defaults: rotate every 5 minutes, 64Ki-flow batches, a 64Ki-datagram queue, a 32 MiB
-    /// socket buffer, zstd-compressed Parquet.
+    /// Defaults: rotate every 5 minutes, 64Ki-flow batches, a 512 MiB queue, a 32 MiB socket
+    /// buffer, zstd-compressed Parquet.
     pub fn new(listen: Vec<SocketAddr>, out: impl Into<PathBuf>) -> Self {
         CollectorConfig {
             listen,
             out: out.into(),
             rotate: Duration::from_secs(300),
             batch_size: 64 * 1024,
-            queue: 64 * 1024,
+            queue_bytes: 512 << 20,
             rcvbuf: Some(32 << 20),
             compression: ParquetCompression::default(),
         }
@@ -66,7 +70,8 @@ impl CollectorConfig {
 pub struct CollectorReport {
     /// Decoder counters, per exporter included.
     pub netflow: NetflowStats,
-    /// Datagrams dropped because the decoder fell behind.
+    /// Datagrams dropped because the queue was full (the decoder fell behind by more than
+    /// [`CollectorConfig::queue_bytes`]).
     pub queue_drops: u64,
     /// Files published so far.
     pub files: u64,
@@ -80,11 +85,48 @@ struct Datagram {
     bytes: Vec<u8>,
 }
 
+/// What a queued datagram counts against [`CollectorConfig::queue_bytes`]: its bytes and the
+/// allocation around them.
+fn queued_size(len: usize) -> usize {
+    len + 64
+}
+
+/// The queue between the receive threads and the decoder: unbounded as a channel, bounded in
+/// bytes by the receivers.
+#[derive(Clone)]
+struct Queue {
+    tx: Sender<Datagram>,
+    bytes: Arc<AtomicUsize>,
+    cap: usize,
+    drops: Arc<AtomicU64>,
+}
+
+impl Queue {
+    /// Queues `d`, or drops and counts it when the queue is full. False once the decoder is gone.
+    fn push(&self, d: Datagram) -> bool {
+        let size = queued_size(d.bytes.len());
+        if self.bytes.load(Ordering::Relaxed) + size > self.cap {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        self.tx.send(d).is_ok()
+    }
+}
+
+/// What the decoder sends the writing thread.
+enum ToWriter {
+    Batch(RecordBatch),
+    /// Publish the open files, then answer with the files and flows published so far.
+    Publish(SyncSender<(u64, u64)>),
+}
+
 /// A running collector; see the [module docs](self).
 pub struct Collector {
     config: CollectorConfig,
     stop: Arc<AtomicBool>,
     drops: Arc<AtomicU64>,
+    queued: Arc<AtomicUsize>,
     receivers: Vec<JoinHandle<()>>,
     queue: Receiver<Datagram>,
     local: Vec<SocketAddr>,
@@ -101,8 +143,15 @@ impl Collector {
     /// Binds the listeners and starts their receive threads. `stop` ends [`Collector::run`]
     /// (set it from a signal handler).
     pub fn bind(config: CollectorConfig, stop: Arc<AtomicBool>) -> Result<Self> {
-        let (tx, rx) = sync_channel(config.queue.max(1));
+        let (tx, rx) = channel();
         let drops = Arc::new(AtomicU64::new(0));
+        let queued = Arc::new(AtomicUsize::new(0));
+        let queue = Queue {
+            tx,
+            bytes: queued.clone(),
+            cap: config.queue_bytes.max(queued_size(65_535)),
+            drops: drops.clone(),
+        };
         let mut receivers = Vec::new();
         let mut local = Vec::new();
         for addr in &config.listen {
@@ -112,13 +161,14 @@ impl Collector {
                 sock.local_addr()
                     .map_err(|e| DecodeError::io(PathBuf::from(addr.to_string()), e))?,
             );
-            let (tx, stop, drops) = (tx.clone(), stop.clone(), drops.clone());
-            receivers.push(std::thread::spawn(move || receive(sock, tx, stop, drops)));
+            let (queue, stop) = (queue.clone(), stop.clone());
+            receivers.push(std::thread::spawn(move || receive(sock, queue, stop)));
         }
         Ok(Collector {
             config,
             stop,
             drops,
+            queued,
             receivers,
             queue: rx,
             local,
@@ -133,19 +183,61 @@ impl Collector {
     /// Decodes and writes until `stop` is set and the queue is drained; calls `on_rotate` after
     /// each rotation (and once at the end) with the counters so far.
     pub fn run(self, mut on_rotate: impl FnMut(&CollectorReport)) -> Result<CollectorReport> {
+        let (to_writer, writer_rx) = sync_channel::<ToWriter>(2);
+        let files = RotatingFiles::new(&self.config.out, self.config.compression);
+        let writer = std::thread::spawn(move || write_batches(files, writer_rx));
+        let decoded = self.decode(&to_writer, &mut on_rotate);
+        drop(to_writer);
+        // A writer error ends decoding early (its channel closes); report it before anything else.
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(DecodeError::Malformed {
+                path: self.config.out.clone(),
+                line: 0,
+                message: "the Parquet writing thread panicked".into(),
+            })
+        });
+        self.stop.store(true, Ordering::Relaxed);
+        for r in self.receivers {
+            let _ = r.join();
+        }
+        let (files, flows_written) = written?;
+        let mut report = decoded?;
+        report.files = files;
+        report.flows_written = flows_written;
+        on_rotate(&report);
+        Ok(report)
+    }
+
+    /// The decoding loop; returns the counters (without the final publication's).
+    fn decode(
+        &self,
+        to_writer: &SyncSender<ToWriter>,
+        on_rotate: &mut impl FnMut(&CollectorReport),
+    ) -> Result<CollectorReport> {
         let mut decoder = NetflowDecoder::new();
         let mut builder = FlowBatchBuilder::new();
-        let mut files = RotatingFiles::new(&self.config.out, self.config.compression);
         let mut report = CollectorReport::default();
         let mut next_rotation = Instant::now() + self.config.rotate;
+        let writer_gone = || DecodeError::Malformed {
+            path: self.config.out.clone(),
+            line: 0,
+            message: "the Parquet writing thread stopped".into(),
+        };
+        let decode_one = |d: Datagram, decoder: &mut NetflowDecoder, b: &mut FlowBatchBuilder| {
+            self.queued
+                .fetch_sub(queued_size(d.bytes.len()), Ordering::Relaxed);
+            // Errors are counted per exporter by the decoder; the flows before the problem are
+            // kept.
+            let _ = decoder.decode(d.from, d.msec, &d.bytes, &mut |f| b.append(f));
+        };
         loop {
             match self.queue.recv_timeout(Duration::from_millis(100)) {
                 Ok(d) => {
-                    // Errors are counted per exporter by the decoder; the flows before the
-                    // problem are kept.
-                    let _ = decoder.decode(d.from, d.msec, &d.bytes, &mut |f| builder.append(f));
-                    if builder.len() >= self.config.batch_size {
-                        files.write(&builder.finish())?;
+                    decode_one(d, &mut decoder, &mut builder);
+                    if builder.len() >= self.config.batch_size
+                        && to_writer.send(ToWriter::Batch(builder.finish())).is_err()
+                    {
+                        return Err(writer_gone());
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -154,8 +246,7 @@ impl Collector {
                     {
                         // Receivers are done; drain what they queued.
                         while let Ok(d) = self.queue.try_recv() {
-                            let _ = decoder
-                                .decode(d.from, d.msec, &d.bytes, &mut |f| builder.append(f));
+                            decode_one(d, &mut decoder, &mut builder);
                         }
                         break;
                     }
@@ -163,29 +254,46 @@ impl Collector {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             if Instant::now() >= next_rotation {
-                if !builder.is_empty() {
-                    files.write(&builder.finish())?;
+                let (reply, answer) = sync_channel(1);
+                if !builder.is_empty() && to_writer.send(ToWriter::Batch(builder.finish())).is_err()
+                    || to_writer.send(ToWriter::Publish(reply)).is_err()
+                {
+                    return Err(writer_gone());
                 }
-                files.publish(&mut report)?;
+                let (files, written) = answer.recv().map_err(|_| writer_gone())?;
+                report.files = files;
+                report.flows_written = written;
                 report.netflow = decoder.stats().clone();
                 report.queue_drops = self.drops.load(Ordering::Relaxed);
                 on_rotate(&report);
                 next_rotation = Instant::now() + self.config.rotate;
             }
         }
-        if !builder.is_empty() {
-            files.write(&builder.finish())?;
+        if !builder.is_empty() && to_writer.send(ToWriter::Batch(builder.finish())).is_err() {
+            return Err(writer_gone());
         }
-        files.publish(&mut report)?;
         decoder.drop_held();
         report.netflow = decoder.stats().clone();
         report.queue_drops = self.drops.load(Ordering::Relaxed);
-        on_rotate(&report);
-        for r in self.receivers {
-            let _ = r.join();
-        }
         Ok(report)
     }
+}
+
+/// The writing thread: writes batches into the open files, publishes them when asked and once
+/// at the end; returns the files and flows published.
+fn write_batches(mut files: RotatingFiles, rx: Receiver<ToWriter>) -> Result<(u64, u64)> {
+    let mut report = CollectorReport::default();
+    for msg in rx {
+        match msg {
+            ToWriter::Batch(b) => files.write(&b)?,
+            ToWriter::Publish(reply) => {
+                files.publish(&mut report)?;
+                let _ = reply.send((report.files, report.flows_written));
+            }
+        }
+    }
+    files.publish(&mut report)?;
+    Ok((report.files, report.flows_written))
 }
 
 fn bind(addr: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<UdpSocket> {
@@ -205,12 +313,7 @@ fn bind(addr: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<UdpSocket> {
     Ok(sock)
 }
 
-fn receive(
-    sock: UdpSocket,
-    tx: SyncSender<Datagram>,
-    stop: Arc<AtomicBool>,
-    drops: Arc<AtomicU64>,
-) {
+fn receive(sock: UdpSocket, queue: Queue, stop: Arc<AtomicBool>) {
     let mut buf = vec![0u8; 65536];
     while !stop.load(Ordering::Relaxed) {
         match sock.recv_from(&mut buf) {
@@ -220,12 +323,8 @@ fn receive(
                     msec: now_msec(),
                     bytes: buf[..n].to_vec(),
                 };
-                match tx.try_send(d) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        drops.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(TrySendError::Disconnected(_)) => return,
+                if !queue.push(d) {
+                    return;
                 }
             }
             Err(e)
@@ -275,14 +374,29 @@ impl RotatingFiles {
                 message: "flow batches need Int32 tryear, trmonth, trday, trhour".into(),
             });
         };
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let key = |row: usize| [y.value(row), m.value(row), d.value(row), h.value(row)];
+        let first = key(0);
+        if (1..batch.num_rows()).all(|row| key(row) == first) {
+            // The common case: every flow of the batch started in the same hour.
+            return self.write_part(first, batch);
+        }
         let mut parts: BTreeMap<[i32; 4], Vec<u32>> = BTreeMap::new();
         for row in 0..batch.num_rows() {
-            let key = [y.value(row), m.value(row), d.value(row), h.value(row)];
-            parts.entry(key).or_default().push(row as u32);
+            parts.entry(key(row)).or_default().push(row as u32);
         }
         for (key, rows) in parts {
             let part = take_record_batch(batch, &UInt32Array::from(rows))
                 .map_err(|e| DecodeError::arrow(&self.root, e))?;
+            self.write_part(key, &part)?;
+        }
+        Ok(())
+    }
+
+    fn write_part(&mut self, key: [i32; 4], part: &RecordBatch) -> Result<()> {
+        {
             if !self.open.contains_key(&key) {
                 let [y, m, d, h] = key;
                 self.serial += 1;
@@ -295,7 +409,7 @@ impl RotatingFiles {
                 self.open.insert(key, (path, w));
             }
             if let Some((_, w)) = self.open.get_mut(&key) {
-                w.write(&part)?;
+                w.write(part)?;
             }
         }
         Ok(())
@@ -323,5 +437,33 @@ impl RotatingFiles {
             report.files += 1;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_is_bounded_in_bytes_and_counts_its_drops() {
+        let (tx, rx) = channel();
+        let q = Queue {
+            tx,
+            bytes: Arc::new(AtomicUsize::new(0)),
+            cap: 3 * queued_size(1000),
+            drops: Arc::new(AtomicU64::new(0)),
+        };
+        let d = || Datagram {
+            from: std::net::Ipv4Addr::LOCALHOST.into(),
+            msec: 0,
+            bytes: vec![0; 1000],
+        };
+        for _ in 0..5 {
+            assert!(q.push(d()));
+        }
+        assert_eq!(q.drops.load(Ordering::Relaxed), 2);
+        assert_eq!(rx.try_iter().count(), 3);
+        drop(rx);
+        assert!(!q.push(d()) || q.drops.load(Ordering::Relaxed) == 3);
     }
 }
