@@ -6,7 +6,9 @@
 //! ([`CollectorConfig::queue_bytes`]); a datagram that would pass the bound is dropped and
 //! counted. One decoding thread turns the datagrams into flow batches, and one writing thread
 //! encodes them as Parquet under `OUT/y=YYYY/m=MM/d=DD/h=HH/` by flow start time, so decoding
-//! and writing run side by side. Files are written as hidden
+//! and writing run side by side. On Linux those two threads run at a lower scheduling priority
+//! (nice +10) than the receivers: when cores are short, receiving wins and the queue absorbs
+//! the burst, rather than the kernel's socket buffer overflowing. Files are written as hidden
 //! `.flows-*.parquet` (which readers skip), then closed, synced and renamed to
 //! `flows-*.parquet` at each rotation and at shutdown: a reader never sees a half file, and
 //! after a crash every visible file is complete.
@@ -182,22 +184,47 @@ impl Collector {
 
     /// Decodes and writes until `stop` is set and the queue is drained; calls `on_rotate` after
     /// each rotation (and once at the end) with the counters so far.
-    pub fn run(self, mut on_rotate: impl FnMut(&CollectorReport)) -> Result<CollectorReport> {
+    pub fn run(
+        self,
+        mut on_rotate: impl FnMut(&CollectorReport) + Send,
+    ) -> Result<CollectorReport> {
         let (to_writer, writer_rx) = sync_channel::<ToWriter>(2);
         let files = RotatingFiles::new(&self.config.out, self.config.compression);
-        let writer = std::thread::spawn(move || write_batches(files, writer_rx));
-        let decoded = self.decode(&to_writer, &mut on_rotate);
-        drop(to_writer);
+        let writer = std::thread::spawn(move || {
+            lower_priority();
+            write_batches(files, writer_rx)
+        });
+        let (stop, out) = (self.stop.clone(), self.config.out.clone());
+        let rotate = &mut on_rotate;
+        let decoding = std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    lower_priority();
+                    let decoded = self.decode(&to_writer, rotate);
+                    drop(to_writer);
+                    (self, decoded)
+                })
+                .join()
+        });
+        let Ok((this, decoded)) = decoding else {
+            stop.store(true, Ordering::Relaxed);
+            let _ = writer.join();
+            return Err(DecodeError::Malformed {
+                path: out,
+                line: 0,
+                message: "the collector's decoding thread panicked".into(),
+            });
+        };
         // A writer error ends decoding early (its channel closes); report it before anything else.
         let written = writer.join().unwrap_or_else(|_| {
             Err(DecodeError::Malformed {
-                path: self.config.out.clone(),
+                path: this.config.out.clone(),
                 line: 0,
                 message: "the Parquet writing thread panicked".into(),
             })
         });
-        self.stop.store(true, Ordering::Relaxed);
-        for r in self.receivers {
+        this.stop.store(true, Ordering::Relaxed);
+        for r in this.receivers {
             let _ = r.join();
         }
         let (files, flows_written) = written?;
@@ -294,6 +321,18 @@ fn write_batches(mut files: RotatingFiles, rx: Receiver<ToWriter>) -> Result<(u6
     }
     files.publish(&mut report)?;
     Ok((report.files, report.flows_written))
+}
+
+/// Lowers the calling thread's scheduling priority (nice +10), so that the receive threads get
+/// the cores first; a no-op where that is not available.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid has no preconditions; setpriority only reads its arguments, and on Linux
+    // PRIO_PROCESS with a thread id changes that thread alone. Failure leaves the priority as is.
+    unsafe {
+        let tid = libc::gettid();
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
 }
 
 fn bind(addr: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<UdpSocket> {
