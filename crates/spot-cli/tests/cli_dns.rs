@@ -1,25 +1,8 @@
 //! `spot decode dns` and `spot ml dns` end to end on a real capture (dig against dnsmasq).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn spot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spot"))
-        .args(args)
-        .output()
-        .expect("the spot binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = spot(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "spot {args:?} failed: {stderr}");
-    stderr
-}
-
-fn capture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spot-decode/tests/data/dns/dns.pcap")
-}
+use std::path::Path;
+mod common;
+use common::*;
 
 fn lines(p: &Path) -> Vec<String> {
     std::fs::read_to_string(p)
@@ -32,7 +15,7 @@ fn lines(p: &Path) -> Vec<String> {
 #[test]
 fn decode_dns_to_csv_and_hive() {
     let dir = tempfile::tempdir().unwrap();
-    let pcap = capture();
+    let pcap = dns_capture();
     let csv = dir.path().join("dns.csv");
     let err = ok(&[
         "decode",
@@ -79,7 +62,7 @@ fn decode_dns_to_csv_and_hive() {
 #[test]
 fn decode_dns_reports_damaged_files() {
     let dir = tempfile::tempdir().unwrap();
-    let raw = std::fs::read(capture()).unwrap();
+    let raw = std::fs::read(dns_capture()).unwrap();
     let cut = dir.path().join("cut.pcap");
     std::fs::write(&cut, &raw[..raw.len() / 2]).unwrap();
     let out = dir.path().join("dns.csv");
@@ -120,7 +103,7 @@ fn ml_dns_ranks_responses() {
         "ml",
         "dns",
         "--input",
-        capture().to_str().unwrap(),
+        dns_capture().to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--top-domains",

@@ -2,26 +2,9 @@
 //! DNS detectors of the default mode and `spot eval` on a generated labeled day.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn spot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spot"))
-        .args(args)
-        .output()
-        .expect("the spot binary runs")
-}
-
-fn ok(args: &[&str]) -> (String, String) {
-    let out = spot(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "spot {args:?} failed: {stderr}");
-    (String::from_utf8_lossy(&out.stdout).to_string(), stderr)
-}
-
-fn capture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spot-decode/tests/data/dns/dns.pcap")
-}
+use std::path::Path;
+mod common;
+use common::*;
 
 /// Splits one CSV line, honouring double quotes.
 fn fields(line: &str) -> Vec<String> {
@@ -53,7 +36,7 @@ fn scores(path: &Path) -> BTreeMap<String, String> {
 }
 
 fn ml(input: &Path, out: &Path, mode: &str) -> String {
-    ok(&[
+    ok_out(&[
         "ml",
         "dns",
         "--input",
@@ -72,10 +55,10 @@ fn ml(input: &Path, out: &Path, mode: &str) -> String {
 fn ml_dns_gives_the_same_scores_on_captures_and_decoded_records() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let pcap = capture();
+    let pcap = dns_capture();
     let (csv, parquet, hive) = (d.join("dns.csv"), d.join("dns.parquet"), d.join("hive"));
     for out in [&csv, &parquet, &hive] {
-        ok(&[
+        ok_out(&[
             "decode",
             "dns",
             pcap.to_str().expect("path"),
@@ -101,8 +84,8 @@ fn ml_dns_gives_the_same_scores_on_captures_and_decoded_records() {
 fn ml_dns_refuses_captures_mixed_with_records() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("dns.csv");
-    let pcap = capture();
-    ok(&[
+    let pcap = dns_capture();
+    ok_out(&[
         "decode",
         "dns",
         pcap.to_str().expect("path"),
@@ -130,7 +113,7 @@ fn ml_dns_refuses_captures_mixed_with_records() {
 fn generated_dns_day_is_decoded_ranked_and_evaluated() {
     let dir = tempfile::tempdir().expect("tempdir");
     let day = dir.path().join("day");
-    let (_, err) = ok(&[
+    let (_, err) = ok_out(&[
         "generate",
         "dns",
         "--out",
@@ -144,7 +127,7 @@ fn generated_dns_day_is_decoded_ranked_and_evaluated() {
         assert!(err.contains(&format!("injected {kind}")), "{err}");
     }
     let results = dir.path().join("results.csv");
-    let (_, err) = ok(&[
+    let (_, err) = ok_out(&[
         "ml",
         "dns",
         "--input",
@@ -168,7 +151,7 @@ fn generated_dns_day_is_decoded_ranked_and_evaluated() {
     );
     assert!(text.contains("tunnel: "), "no tunnel reason");
     assert!(text.contains("DGA: "), "no DGA reason");
-    let (report, _) = ok(&[
+    let (report, _) = ok_out(&[
         "eval",
         "--labels",
         day.join("labels.csv").to_str().expect("path"),
@@ -184,7 +167,7 @@ fn generated_dns_day_is_decoded_ranked_and_evaluated() {
 fn ml_dns_saves_and_reuses_its_model() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let pcap = capture();
+    let pcap = dns_capture();
     let model = d.join("dns.model");
     let run = |out: &Path, extra: &[&str]| {
         let mut args = vec![
@@ -200,7 +183,7 @@ fn ml_dns_saves_and_reuses_its_model() {
             "spot",
         ];
         args.extend_from_slice(extra);
-        ok(&args)
+        ok_out(&args)
     };
     let (trained, reused) = (d.join("trained.csv"), d.join("reused.csv"));
     run(&trained, &["--model-out", model.to_str().expect("path")]);
@@ -214,7 +197,7 @@ fn ml_dns_saves_and_reuses_its_model() {
 fn low_risk_feedback_dismisses_a_dns_finding_and_entities_are_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let day = dir.path().join("day");
-    ok(&[
+    ok_out(&[
         "generate",
         "dns",
         "--out",
@@ -239,7 +222,7 @@ fn low_risk_feedback_dismisses_a_dns_finding_and_entities_are_written() {
             "300",
         ];
         args.extend_from_slice(extra);
-        ok(&args)
+        ok_out(&args)
     };
     let (first, entities) = (
         dir.path().join("first.csv"),

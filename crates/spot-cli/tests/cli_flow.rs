@@ -2,44 +2,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use arrow::array::RecordBatch;
-use spot_decode::BatchWriter;
+mod common;
+use common::*;
 use spot_synth::{FlowDayConfig, flow_day};
-
-fn spot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spot"))
-        .args(args)
-        .output()
-        .expect("the spot binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = spot(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "spot {args:?} failed: {stderr}");
-    stderr
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = spot(args);
-    assert!(!out.status.success(), "spot {args:?} should fail");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "one-line error: {stderr}"
-    );
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    stderr
-}
-
-fn write(path: &Path, batch: &RecordBatch) {
-    let mut w = BatchWriter::create(path, &batch.schema()).unwrap();
-    w.write(batch).unwrap();
-    w.finish().unwrap();
-}
 
 /// A CSV file read back as header + rows of fields (no quoting in our outputs).
 struct Csv {
@@ -72,10 +38,6 @@ impl Csv {
     }
 }
 
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
 fn day(dir: &Path, workstations: usize, seed: u64) -> (PathBuf, spot_synth::FlowDay) {
     let day = flow_day(&FlowDayConfig {
         workstations,
@@ -83,7 +45,7 @@ fn day(dir: &Path, workstations: usize, seed: u64) -> (PathBuf, spot_synth::Flow
         ..FlowDayConfig::default()
     });
     let path = dir.join("day.csv");
-    write(&path, &day.batch);
+    write_batch(&path, &day.batch);
     (path, day)
 }
 
@@ -163,7 +125,7 @@ fn same_results_from_csv_parquet_and_hive_and_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let (csv_in, day) = day(dir.path(), 20, 3);
     let pq_in = dir.path().join("day.parquet");
-    write(&pq_in, &day.batch);
+    write_batch(&pq_in, &day.batch);
     let hive = dir.path().join("hive");
     let mut w = spot_decode::HiveWriter::new(
         &hive,

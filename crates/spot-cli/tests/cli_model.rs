@@ -2,26 +2,10 @@
 //! `--unseen`, `--init-model`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use spot_decode::BatchWriter;
+mod common;
+use common::*;
 use spot_synth::{FlowDayConfig, flow_day};
-
-fn spot(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spot"))
-        .args(args)
-        .output()
-        .expect("the spot binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-fn ok(args: &[&str]) {
-    let (success, stderr) = spot(args);
-    assert!(success, "spot {args:?} failed: {stderr}");
-}
 
 fn day(dir: &Path, name: &str, workstations: usize, seed: u64) -> PathBuf {
     let day = flow_day(&FlowDayConfig {
@@ -30,9 +14,7 @@ fn day(dir: &Path, name: &str, workstations: usize, seed: u64) -> PathBuf {
         ..FlowDayConfig::default()
     });
     let path = dir.join(name);
-    let mut w = BatchWriter::create(&path, &day.batch.schema()).unwrap();
-    w.write(&day.batch).unwrap();
-    w.finish().unwrap();
+    write_batch(&path, &day.batch);
     path
 }
 
@@ -44,10 +26,6 @@ fn scores(path: &Path) -> Vec<String> {
     lines
         .map(|l| l.split(',').nth(i).unwrap().to_string())
         .collect()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]
@@ -158,7 +136,7 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
     let input = day(dir.path(), "day.csv", 6, 3);
     for o in ["em", "online", "gibbs"] {
         let out = dir.path().join(format!("{o}.csv"));
-        let (success, stderr) = spot(&[
+        let (success, stderr) = status(&[
             "ml",
             "flow",
             "--mode",
@@ -199,7 +177,7 @@ fn every_optimizer_runs_and_bad_models_are_one_line_errors() {
     let bad = dir.path().join("bad.spotlda");
     std::fs::write(&bad, b"not a model").unwrap();
     let out = dir.path().join("x.csv");
-    let (success, stderr) = spot(&[
+    let (success, stderr) = status(&[
         "ml",
         "flow",
         "--mode",
@@ -249,8 +227,8 @@ fn train_and_score_are_the_two_halves_of_ml() {
     ]);
     assert_eq!(scores(&out1), scores(&out2));
     // Each needs its model file.
-    let (success, stderr) = spot(&["train", "flow", "--input", p(&input)]);
+    let (success, stderr) = status(&["train", "flow", "--input", p(&input)]);
     assert!(!success && stderr.contains("--model-out"), "{stderr}");
-    let (success, stderr) = spot(&["score", "flow", "--input", p(&input), "--out", p(&out2)]);
+    let (success, stderr) = status(&["score", "flow", "--input", p(&input), "--out", p(&out2)]);
     assert!(!success && stderr.contains("--model"), "{stderr}");
 }
