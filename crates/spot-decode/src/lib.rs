@@ -27,6 +27,7 @@
 
 mod canonical;
 pub mod capture;
+mod csv_writer;
 pub mod dns;
 mod error;
 pub mod flow;

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
@@ -80,8 +79,10 @@ impl std::str::FromStr for ParquetCompression {
     }
 }
 
+// One per output file: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
-    Csv(arrow::csv::Writer<BufWriter<File>>),
+    Csv(crate::csv_writer::CsvWriter<File>),
     Parquet(ArrowWriter<File>),
 }
 
@@ -112,11 +113,7 @@ impl BatchWriter {
         }
         let file = File::create(&path).map_err(|e| DecodeError::io(&path, e))?;
         let inner = match format {
-            OutputFormat::Csv => Inner::Csv(
-                arrow::csv::WriterBuilder::new()
-                    .with_header(true)
-                    .build(BufWriter::with_capacity(1 << 20, file)),
-            ),
+            OutputFormat::Csv => Inner::Csv(crate::csv_writer::CsvWriter::new(file)),
             OutputFormat::Parquet => {
                 let props = WriterProperties::builder()
                     .set_compression(compression.codec())
@@ -152,9 +149,8 @@ impl BatchWriter {
     pub fn finish(self) -> Result<u64> {
         match self.inner {
             Inner::Csv(w) => {
-                use std::io::Write;
-                let mut buf = w.into_inner();
-                buf.flush().map_err(|e| DecodeError::io(&self.path, e))?;
+                w.into_inner()
+                    .map_err(|e| DecodeError::arrow(&self.path, e))?;
             }
             Inner::Parquet(w) => {
                 w.close().map_err(|e| DecodeError::parquet(&self.path, e))?;

@@ -35,6 +35,7 @@ pub use write::PcapWriter;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
@@ -70,11 +71,21 @@ pub struct Packet<'a> {
     pub data: &'a [u8],
 }
 
-/// Byte source that remembers its offset, for error messages.
+/// Size of the block the capture is read in: large enough that reads are few, small enough to
+/// stay in cache while its packets are parsed in place.
+const BLOCK_LEN: usize = 512 * 1024;
+
+/// Byte source read in large blocks, parsed in place; remembers its offset for error messages.
 pub(crate) struct Source {
-    inner: Box<dyn BufRead + Send>,
+    inner: Box<dyn Read + Send>,
     path: PathBuf,
+    /// Stream offset of `block[start]`.
     offset: u64,
+    /// Read buffer: `block[start..end]` is read and not yet consumed.
+    block: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
 }
 
 /// Result of trying to fill a buffer.
@@ -85,52 +96,104 @@ pub(crate) enum Fill {
 }
 
 impl Source {
-    /// Reads exactly `n` bytes into `buf` (replacing its contents). EOF before the first byte
-    /// is `Fill::Eof`; EOF after some bytes is a truncation error.
-    pub(crate) fn fill(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<Fill> {
-        buf.clear();
-        // Copy straight out of the BufReader's buffer: no zero-fill, one memcpy.
-        let mut got = 0;
-        while got < n {
-            let avail = match self.inner.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(DecodeError::io(&self.path, e)),
-            };
-            if avail.is_empty() {
-                break;
-            }
-            let take = avail.len().min(n - got);
-            buf.extend_from_slice(&avail[..take]);
-            self.inner.consume(take);
-            got += take;
-        }
-        let start = self.offset;
-        self.offset += got as u64;
-        if got == n {
-            Ok(Fill::Full)
-        } else if got == 0 {
-            Ok(Fill::Eof)
-        } else {
-            Err(self.error_at(
-                start,
-                frame,
-                format!("file truncated: expected {n} bytes, found {got}"),
-            ))
+    fn new(inner: Box<dyn Read + Send>, path: PathBuf) -> Self {
+        Source {
+            inner,
+            path,
+            offset: 0,
+            block: vec![0; BLOCK_LEN],
+            start: 0,
+            end: 0,
+            eof: false,
         }
     }
 
-    /// Like [`Source::fill`] but EOF at the start is also an error.
-    pub(crate) fn fill_required(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<()> {
+    /// Makes `n` bytes available at `block[start..]` if the input has them; returns how many
+    /// are available (fewer than `n` only at the end of the input).
+    fn ensure(&mut self, n: usize) -> Result<usize> {
+        if self.end - self.start >= n || self.eof {
+            return Ok(self.end - self.start);
+        }
+        if self.block.len() - self.start < n {
+            // Move the unread tail to the front (at most one record), growing for big records.
+            self.block.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.block.len() < n {
+                self.block.resize(n.next_power_of_two(), 0);
+            }
+        }
+        while self.end - self.start < n {
+            match self.inner.read(&mut self.block[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(got) => self.end += got,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(DecodeError::io(&self.path, e)),
+            }
+        }
+        Ok(self.end - self.start)
+    }
+
+    /// Consumes the next `n` bytes and returns where they lie in [`Source::block`]. EOF before
+    /// the first byte is `None`; EOF after some bytes is a truncation error.
+    pub(crate) fn take(&mut self, n: usize, frame: u64) -> Result<Option<Range<usize>>> {
+        let got = self.ensure(n)?;
+        if got < n {
+            if got == 0 {
+                return Ok(None);
+            }
+            return Err(self.error_at(
+                self.offset,
+                frame,
+                format!("file truncated: expected {n} bytes, found {got}"),
+            ));
+        }
+        let r = self.start..self.start + n;
+        self.start += n;
+        self.offset += n as u64;
+        Ok(Some(r))
+    }
+
+    /// Like [`Source::take`] but EOF at the start is also an error.
+    pub(crate) fn take_required(&mut self, n: usize, frame: u64) -> Result<Range<usize>> {
         let at = self.offset;
-        match self.fill(buf, n, frame)? {
-            Fill::Full => Ok(()),
-            Fill::Eof => Err(self.error_at(
+        match self.take(n, frame)? {
+            Some(r) => Ok(r),
+            None => Err(self.error_at(
                 at,
                 frame,
                 format!("file truncated: expected {n} more bytes"),
             )),
         }
+    }
+
+    /// The block that [`Source::take`]'s ranges point into (valid until the next read).
+    pub(crate) fn block(&self) -> &[u8] {
+        &self.block
+    }
+
+    /// Reads exactly `n` bytes into `buf` (replacing its contents). EOF before the first byte
+    /// is `Fill::Eof`; EOF after some bytes is a truncation error.
+    pub(crate) fn fill(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<Fill> {
+        buf.clear();
+        match self.take(n, frame)? {
+            Some(r) => {
+                buf.extend_from_slice(&self.block[r]);
+                Ok(Fill::Full)
+            }
+            None => Ok(Fill::Eof),
+        }
+    }
+
+    /// Like [`Source::fill`] but EOF at the start is also an error.
+    pub(crate) fn fill_required(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<()> {
+        let r = self.take_required(n, frame)?;
+        buf.clear();
+        buf.extend_from_slice(&self.block[r]);
+        Ok(())
     }
 
     pub(crate) fn offset(&self) -> u64 {
@@ -182,21 +245,15 @@ impl CaptureReader {
     /// Reads a capture from any byte stream; `path` names it in errors.
     pub fn new<R: Read + Send + 'static>(reader: R, path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+        // Small: reads of a whole block bypass it; it only has to hold the sniffed magic.
+        let mut buffered = BufReader::with_capacity(64 * 1024, reader);
         let head = buffered.fill_buf().map_err(|e| DecodeError::io(&path, e))?;
-        let inner: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(BufReader::with_capacity(
-                256 * 1024,
-                MultiGzDecoder::new(buffered),
-            ))
+        let inner: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)
         };
-        let mut src = Source {
-            inner,
-            path,
-            offset: 0,
-        };
+        let mut src = Source::new(inner, path);
         let mut buf = Vec::with_capacity(64 * 1024);
         src.fill_required(&mut buf, 4, 0)?;
         let magic = [buf[0], buf[1], buf[2], buf[3]];
@@ -255,7 +312,12 @@ impl CaptureReader {
         match r {
             Ok(Some(meta)) => {
                 self.frame = next;
-                let data = self.buf.get(meta.data.clone()).unwrap_or(&[]);
+                let bytes = if meta.in_block {
+                    self.src.block()
+                } else {
+                    &self.buf
+                };
+                let data = bytes.get(meta.data.clone()).unwrap_or(&[]);
                 Ok(Some(Packet {
                     frame_number: next,
                     ts_sec: meta.ts_sec,
@@ -274,13 +336,15 @@ impl CaptureReader {
     }
 }
 
-/// What a format reader found for one packet; the bytes are `buf[data]`.
+/// What a format reader found for one packet; the bytes are `buf[data]`, or
+/// `Source::block()[data]` when `in_block` (read in place, without a copy).
 pub(crate) struct PacketMeta {
     pub ts_sec: i64,
     pub ts_nsec: u32,
     pub orig_len: u32,
     pub link_type: u32,
-    pub data: std::ops::Range<usize>,
+    pub data: Range<usize>,
+    pub in_block: bool,
 }
 
 /// Reads fixed-width integers in a file's byte order.

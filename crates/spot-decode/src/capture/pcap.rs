@@ -1,7 +1,7 @@
 //! Classic libpcap files: a 24-byte header, then 16-byte record headers each followed by the
 //! captured bytes. Magic `a1b2c3d4` (µs) or `a1b23c4d` (ns), in either byte order.
 
-use super::{Endian, Fill, MAX_RECORD_LEN, PacketMeta, Source};
+use super::{Endian, MAX_RECORD_LEN, PacketMeta, Source};
 use crate::error::Result;
 
 pub(crate) struct PcapState {
@@ -39,19 +39,21 @@ impl PcapState {
     pub(crate) fn next(
         &mut self,
         src: &mut Source,
-        buf: &mut Vec<u8>,
+        _buf: &mut Vec<u8>,
         frame: u64,
     ) -> Result<Option<PacketMeta>> {
         let at = src.offset();
-        if let Fill::Eof = src.fill(buf, 16, frame)? {
+        // The record header and the packet are parsed in place in the source's block.
+        let Some(head) = src.take(16, frame)? else {
             return Ok(None);
-        }
+        };
         let e = self.endian;
+        let h = &src.block()[head];
         let (sec, frac, incl, orig) = (
-            e.u32(buf, 0).unwrap_or(0),
-            e.u32(buf, 4).unwrap_or(0),
-            e.u32(buf, 8).unwrap_or(0) as usize,
-            e.u32(buf, 12).unwrap_or(0),
+            e.u32(h, 0).unwrap_or(0),
+            e.u32(h, 4).unwrap_or(0),
+            e.u32(h, 8).unwrap_or(0) as usize,
+            e.u32(h, 12).unwrap_or(0),
         );
         if incl > MAX_RECORD_LEN {
             return Err(src.error_at(
@@ -67,13 +69,14 @@ impl PcapState {
         };
         // Some writers put ≥ 1 s in the fraction; carry it rather than produce nonsense.
         let (carry, ts_nsec) = (ts_nsec / 1_000_000_000, ts_nsec % 1_000_000_000);
-        src.fill_required(buf, incl, frame)?;
+        let data = src.take_required(incl, frame)?;
         Ok(Some(PacketMeta {
             ts_sec: sec as i64 + carry as i64,
             ts_nsec,
             orig_len: orig,
             link_type: self.link_type,
-            data: 0..incl,
+            data,
+            in_block: true,
         }))
     }
 }

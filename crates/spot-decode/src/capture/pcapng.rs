@@ -215,6 +215,7 @@ impl PcapNgState {
                         orig_len: orig,
                         link_type: iface.link_type,
                         data: 20..20 + cap,
+                        in_block: false,
                     }));
                 }
                 SPB_TYPE => {
@@ -232,6 +233,7 @@ impl PcapNgState {
                         orig_len: orig,
                         link_type: iface.link_type,
                         data: 4..4 + cap,
+                        in_block: false,
                     }));
                 }
                 _ => {}

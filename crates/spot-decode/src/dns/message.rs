@@ -430,6 +430,11 @@ impl RecordRef<'_> {
 
 /// Receives the parts of a message as [`Parser::visit`] reads them.
 pub trait Visitor {
+    /// Whether [`Visitor::record`] reads the owner names of records and the names inside
+    /// record data other than CNAME targets. When `false` the parser still checks those names
+    /// (a malformed one is an error all the same) but does not spell them out: such names
+    /// arrive empty, which saves most of the parsing of a typical response.
+    const ALL_NAMES: bool = true;
     /// One question.
     fn question(&mut self, _name: &str, _qtype: u16, _qclass: u16) {}
     /// One resource record.
@@ -448,7 +453,7 @@ impl Parser {
     /// Reads a whole message, handing each question and record to `v`; returns the header.
     /// Either the whole message is valid, or an error says where it is not (`v` may then have
     /// seen the parts before the damage).
-    pub fn visit(&mut self, msg: &[u8], v: &mut impl Visitor) -> Result<Header, DnsError> {
+    pub fn visit<V: Visitor>(&mut self, msg: &[u8], v: &mut V) -> Result<Header, DnsError> {
         let mut cur = Cursor { msg, pos: 0 };
         let header = Header {
             id: cur.u16()?,
@@ -476,13 +481,18 @@ impl Parser {
         Ok(header)
     }
 
-    fn record(
+    fn record<V: Visitor>(
         &mut self,
         cur: &mut Cursor<'_>,
         section: Section,
-        v: &mut impl Visitor,
+        v: &mut V,
     ) -> Result<(), DnsError> {
-        cur.pos = read_name(cur.msg, cur.pos, &mut self.owner)?;
+        cur.pos = if V::ALL_NAMES {
+            read_name(cur.msg, cur.pos, &mut self.owner)?
+        } else {
+            self.owner.clear();
+            skip_name(cur.msg, cur.pos)?
+        };
         let rtype = cur.u16()?;
         let class = cur.u16()?;
         let ttl = cur.u32()?;
@@ -498,6 +508,17 @@ impl Parser {
         // whole message; it must end exactly at `end`.
         let mut rd = Cursor { msg, pos: start };
         let (n1, n2) = (&mut self.name1, &mut self.name2);
+        n1.clear();
+        n2.clear();
+        // A name of the record data, spelled out only when the visitor wants it.
+        let name = |pos: usize, out: &mut String, wanted: bool| {
+            if wanted {
+                read_name(msg, pos, out)
+            } else {
+                skip_name(msg, pos)
+            }
+        };
+        let all = V::ALL_NAMES;
         let kind = (|| -> Result<u8, DnsError> {
             Ok(match rtype {
                 1 => {
@@ -509,12 +530,12 @@ impl Parser {
                     28
                 }
                 5 | 2 | 12 => {
-                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    rd.pos = name(rd.pos, n1, all || rtype == 5)?;
                     5
                 }
                 15 => {
                     rd.u16()?;
-                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    rd.pos = name(rd.pos, n1, all)?;
                     15
                 }
                 16 => {
@@ -526,12 +547,12 @@ impl Parser {
                 }
                 33 => {
                     rd.take(6)?;
-                    rd.pos = read_name(msg, rd.pos, n1)?;
+                    rd.pos = name(rd.pos, n1, all)?;
                     33
                 }
                 6 => {
-                    rd.pos = read_name(msg, rd.pos, n1)?;
-                    rd.pos = read_name(msg, rd.pos, n2)?;
+                    rd.pos = name(rd.pos, n1, all)?;
+                    rd.pos = name(rd.pos, n2, all)?;
                     rd.take(20)?;
                     6
                 }
@@ -645,17 +666,7 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
                 if !out.is_empty() {
                     out.push('.');
                 }
-                for &c in label {
-                    if (0x20..0x7f).contains(&c) {
-                        out.push(c as char);
-                    } else {
-                        const HEX: &[u8; 16] = b"0123456789abcdef";
-                        out.push('\\');
-                        out.push('x');
-                        out.push(HEX[(c >> 4) as usize] as char);
-                        out.push(HEX[(c & 15) as usize] as char);
-                    }
-                }
+                push_label(out, label);
                 pos += 1 + n;
             }
             0xc0 => {
@@ -676,6 +687,73 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
     }
     if out.is_empty() {
         out.push_str("<Root>");
+    }
+    Ok(after.unwrap_or(pos))
+}
+
+/// Appends a label: printable ASCII (space to `~`) as is, any other byte as `\xHH`.
+fn push_label(out: &mut String, label: &[u8]) {
+    let printable = |c: &u8| (0x20..0x7f).contains(c);
+    if label.iter().all(printable) {
+        // All ASCII, so always valid UTF-8.
+        out.push_str(std::str::from_utf8(label).unwrap_or_default());
+        return;
+    }
+    for &c in label {
+        if printable(&c) {
+            out.push(c as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push('\\');
+            out.push('x');
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 15) as usize] as char);
+        }
+    }
+}
+
+/// Checks the (possibly compressed) name at `pos` exactly as [`read_name`] does, without
+/// spelling it out, and returns the offset just after it.
+pub fn skip_name(msg: &[u8], pos: usize) -> Result<usize, DnsError> {
+    let start = pos;
+    let mut pos = pos;
+    let mut after: Option<usize> = None;
+    let mut jumps = 0;
+    let mut wire_len = 1;
+    let mut floor = pos;
+    loop {
+        let len = *msg.get(pos).ok_or(DnsError::Truncated { at: pos })?;
+        match len & 0xc0 {
+            0x00 => {
+                if len == 0 {
+                    pos += 1;
+                    break;
+                }
+                let n = len as usize;
+                if pos + 1 + n > msg.len() {
+                    return Err(DnsError::Truncated { at: pos });
+                }
+                wire_len += n + 1;
+                if wire_len > MAX_NAME_WIRE_LEN {
+                    return Err(DnsError::NameTooLong { at: start });
+                }
+                pos += 1 + n;
+            }
+            0xc0 => {
+                let lo = *msg.get(pos + 1).ok_or(DnsError::Truncated { at: pos })?;
+                let target = (((len & 0x3f) as usize) << 8) | lo as usize;
+                jumps += 1;
+                if target >= floor || jumps > MAX_POINTERS {
+                    return Err(DnsError::BadPointer { at: pos });
+                }
+                if after.is_none() {
+                    after = Some(pos + 2);
+                }
+                floor = target;
+                pos = target;
+            }
+            _ => return Err(DnsError::BadLabel { at: pos, byte: len }),
+        }
     }
     Ok(after.unwrap_or(pos))
 }
@@ -827,6 +905,82 @@ mod tests {
         m.extend(rr(&[0], 5, 1, 1, &[3, b'a']));
         m.extend([b'b', b'c', 0]);
         assert!(matches!(Message::parse(&m), Err(DnsError::BadRdata { .. })));
+    }
+
+    /// A visitor that skips names: it must accept and reject exactly what the full parse does.
+    struct Lean(Vec<(Section, u16, u32)>);
+    impl Visitor for Lean {
+        const ALL_NAMES: bool = false;
+        fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+            self.0.push((section, r.rtype, r.ttl));
+        }
+    }
+
+    #[test]
+    fn skipping_names_checks_them_all_the_same() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // A valid response, then random damage to it.
+        let mut m = header(7, 0x8180, [1, 2, 1, 1]);
+        m.extend(labels("www.example.com"));
+        m.extend([0, 1, 0, 1]);
+        m.extend(rr(&[0xc0, 12], 5, 1, 300, &labels("host.example.com")));
+        m.extend(rr(&[0xc0, 12], 12, 1, 60, &[3, b'p', b't', b'r', 0xc0, 16]));
+        let mut soa = labels("ns.example.com");
+        soa.extend([0xc0, 16]);
+        soa.extend([0u8; 20]);
+        m.extend(rr(&[0xc0, 16], 6, 1, 900, &soa));
+        m.extend(rr(&[0], 41, 1232, 0, &[]));
+        let mut s = String::new();
+        for round in 0..20_000 {
+            let mut d = m.clone();
+            for _ in 0..(round % 4) {
+                let r = next();
+                let at = (r as usize) % d.len();
+                d[at] = match r >> 32 & 3 {
+                    0 => 0xc0,
+                    1 => (r >> 40) as u8 & 0x3f,
+                    _ => (r >> 40) as u8,
+                };
+            }
+            if round % 7 == 0 {
+                d.truncate((next() as usize) % d.len());
+            }
+            for pos in 0..d.len() {
+                assert_eq!(
+                    read_name(&d, pos, &mut s),
+                    skip_name(&d, pos),
+                    "{d:?} at {pos}"
+                );
+            }
+            let full = Message::parse(&d);
+            let mut lean = Lean(Vec::new());
+            let h = Parser::default().visit(&d, &mut lean);
+            assert_eq!(full.as_ref().map(|f| f.header).map_err(|e| *e), h, "{d:?}");
+            if let Ok(f) = full {
+                let kinds: Vec<_> = f
+                    .answers
+                    .iter()
+                    .map(|r| (Section::Answer, r.rtype, r.ttl))
+                    .chain(
+                        f.authorities
+                            .iter()
+                            .map(|r| (Section::Authority, r.rtype, r.ttl)),
+                    )
+                    .chain(
+                        f.additionals
+                            .iter()
+                            .map(|r| (Section::Additional, r.rtype, r.ttl)),
+                    )
+                    .collect();
+                assert_eq!(kinds, lean.0);
+            }
+        }
     }
 
     #[test]

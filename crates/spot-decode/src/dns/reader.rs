@@ -102,7 +102,7 @@ pub enum DnsSkipReason {
     TcpNoMessage,
     /// A DNS message that could not be parsed.
     MalformedDns,
-    /// A query, when only responses are kept.
+    /// A query, when only responses are kept (told by the header; its body is not parsed).
     Query,
 }
 
@@ -605,6 +605,9 @@ impl MsgFields {
 }
 
 impl Visitor for MsgFields {
+    // Rows keep the question name and CNAME targets only.
+    const ALL_NAMES: bool = false;
+
     fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
         if !self.has_question {
             self.has_question = true;
@@ -653,6 +656,12 @@ fn message(
     stats: &mut DnsStats,
     state: &mut MsgState,
 ) {
+    // The QR bit is in the header: queries are dropped before parsing when only responses
+    // are kept.
+    if !opts.queries && bytes.len() >= 12 && bytes[2] & 0x80 == 0 {
+        stats.messages += 1;
+        return stats.skip(DnsSkipReason::Query);
+    }
     state.fields.clear();
     let header = match state.parser.visit(bytes, &mut state.fields) {
         Ok(h) => h,
@@ -700,32 +709,121 @@ fn write_frame_time(out: &mut String, sec: i64, nsec: u32, cache: &mut (i64, Str
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The decimal text of every byte value, each in a 3-byte slot (padded with spaces).
+const OCTET_SLOTS: [u8; 768] = {
+    let mut t = [b' '; 768];
+    let mut i = 0;
+    while i < 256 {
+        let (h, d, u) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        let at = i * 3;
+        if i >= 100 {
+            t[at] = b'0' + h;
+            t[at + 1] = b'0' + d;
+            t[at + 2] = b'0' + u;
+        } else if i >= 10 {
+            t[at] = b'0' + d;
+            t[at + 1] = b'0' + u;
+        } else {
+            t[at] = b'0' + u;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// [`OCTET_SLOTS`] as text (all ASCII), so that slices of it are `&str` without a check.
+static OCTET_TEXT: &str = match std::str::from_utf8(&OCTET_SLOTS) {
+    Ok(s) => s,
+    Err(_) => panic!("octet table is ASCII"),
+};
+
+/// The decimal text of one byte value.
+fn octet(o: u8) -> &'static str {
+    let at = o as usize * 3;
+    let len = 1 + (o >= 10) as usize + (o >= 100) as usize;
+    &OCTET_TEXT[at..at + len]
+}
+
 /// Appends an address in the usual text form; IPv4 without the formatting machinery.
 fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => {
-            for (i, o) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                if o >= 100 {
-                    out.push((b'0' + o / 100) as char);
-                }
-                if o >= 10 {
-                    out.push((b'0' + (o / 10) % 10) as char);
-                }
-                out.push((b'0' + o % 10) as char);
+            let [a, b, c, d] = v4.octets();
+            out.reserve(15);
+            out.push_str(octet(a));
+            out.push('.');
+            out.push_str(octet(b));
+            out.push('.');
+            out.push_str(octet(c));
+            out.push('.');
+            out.push_str(octet(d));
+        }
+        IpAddr::V6(v6) => push_ipv6(out, v6),
+    }
+}
+
+/// Appends an IPv6 address as `Ipv6Addr`'s `Display` writes it (RFC 5952: lowercase, the
+/// first longest run of two or more zero groups as `::`), without the formatting machinery.
+fn push_ipv6(out: &mut String, v6: std::net::Ipv6Addr) {
+    let g = v6.segments();
+    if v6.to_ipv4_mapped().is_some() {
+        // `::ffff:a.b.c.d`: rare, left to the standard library.
+        let _ = write!(out, "{v6}");
+        return;
+    }
+    let (mut best, mut best_len, mut run, mut run_len) = (0, 0, 0, 0);
+    for (i, &x) in g.iter().enumerate() {
+        if x == 0 {
+            if run_len == 0 {
+                run = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best, best_len) = (run, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    let push_group = |out: &mut String, x: u16| {
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (x >> shift) & 15;
+            if d != 0 || started || shift == 0 {
+                started = true;
+                out.push(HEX[d as usize] as char);
             }
         }
-        IpAddr::V6(v6) => {
-            let _ = write!(out, "{v6}");
+    };
+    if best_len < 2 {
+        for (i, &x) in g.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            push_group(out, x);
         }
+        return;
+    }
+    for (i, &x) in g[..best].iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        push_group(out, x);
+    }
+    out.push_str("::");
+    for (i, &x) in g[best + best_len..].iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        push_group(out, x);
     }
 }
 
 /// Column builders of one batch.
 struct Rows {
     len: usize,
+    /// Rows per batch the builders are sized for.
+    cap: usize,
     frame_time: StringBuilder,
     unix_tstamp: Int64Builder,
     frame_len: Int32Builder,
@@ -758,6 +856,7 @@ impl Rows {
         let i64b = || Int64Builder::with_capacity(cap);
         Rows {
             len: 0,
+            cap,
             frame_time: StringBuilder::with_capacity(cap, cap * 36),
             unix_tstamp: i64b(),
             frame_len: i32b(),
@@ -871,6 +970,11 @@ impl Rows {
             Arc::new(self.min_ttl.finish()),
             Arc::new(self.frame_number.finish()),
         ];
+        // Finished builders start again from nothing and would grow by doubling: size them
+        // for a whole batch once instead.
+        let time_cache = std::mem::take(&mut self.time_cache);
+        *self = Rows::new(self.cap);
+        self.time_cache = time_cache;
         // The columns match the schema by construction.
         RecordBatch::try_new(dns_capture_schema(), cols)
             .unwrap_or_else(|_| RecordBatch::new_empty(dns_capture_schema()))
@@ -898,6 +1002,53 @@ mod tests {
             tshark_frame_time(1_794_000_000, 5),
             "Nov  6, 2026 21:20:00.000000005 UTC"
         );
+    }
+
+    #[test]
+    fn ipv6_text_matches_std() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let r = next();
+            // Mostly zero groups, so that every run layout shows up.
+            let g: [u16; 8] = std::array::from_fn(|i| {
+                if (r >> (i * 2)) & 3 == 0 {
+                    (r >> (16 + i * 6)) as u16 & 0x1ff
+                } else {
+                    0
+                }
+            });
+            let ip = std::net::Ipv6Addr::from(g);
+            let mut s = String::new();
+            push_ipv6(&mut s, ip);
+            assert_eq!(s, ip.to_string());
+        }
+        for text in [
+            "::",
+            "::1",
+            "1::",
+            "::ffff:1.2.3.4",
+            "::1.2.3.4",
+            "1:0:0:2:0:0:0:3",
+            "1:0:0:2::3",
+        ] {
+            let ip: std::net::Ipv6Addr = text.parse().unwrap();
+            let mut s = String::new();
+            push_ipv6(&mut s, ip);
+            assert_eq!(s, ip.to_string());
+        }
+    }
+
+    #[test]
+    fn every_octet() {
+        for o in 0..=255u8 {
+            assert_eq!(octet(o), o.to_string());
+        }
     }
 
     #[test]
