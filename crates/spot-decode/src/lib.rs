@@ -30,6 +30,7 @@ pub mod capture;
 pub mod dns;
 mod error;
 pub mod flow;
+mod lines;
 pub mod netflow;
 pub mod nfcapd;
 pub mod proxy;
