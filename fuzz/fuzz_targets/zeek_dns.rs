@@ -22,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(b.schema(), reader.schema());
         rows += b.num_rows() as u64;
     }
-    let stats = batches.stats();
+    let stats = batches.stats().clone();
+    drop(batches);
     assert_eq!(stats.rows, rows);
     let lines = &stats.zeek_lines;
     assert_eq!(lines.records, rows);
