@@ -17,7 +17,7 @@ LOG=$OUT/proxy-elff-${SIZE_MB}mb.log
 mkdir -p "$OUT"
 [ -x "$SPOT" ] || { echo "no spot binary at $SPOT (cargo build --release, or set SPOT=)" >&2; exit 1; }
 [ -f "$LOG" ] || python3 benches/gen_elff.py --mb "$SIZE_MB" --seed 7 --out "$LOG"
-BYTES=$(stat -c %s "$LOG")
+BYTES=$(stat -L -c %s "$LOG")
 echo "input: $LOG ($((BYTES / 1000000)) MB, $(grep -vc '^#' "$LOG") records), $(nproc) cores, $SPOT"
 
 run() { # name, bytes, command...
@@ -41,7 +41,7 @@ PY_BYTES=$BYTES
 if [ -n "${PY_MB:-}" ]; then
   PY_LOG=$OUT/proxy-elff-prefix-${PY_MB}mb.log
   head -c $((PY_MB * 1000000)) "$LOG" | sed '$d' > "$PY_LOG"
-  PY_BYTES=$(stat -c %s "$PY_LOG")
+  PY_BYTES=$(stat -L -c %s "$PY_LOG")
 fi
 run python "$PY_BYTES" python3 benches/spot_ingest_baseline.py "$PY_LOG"
 cat "$OUT/out.python"

@@ -35,6 +35,9 @@ pub struct FlowArgs {
     /// Rows per batch.
     #[arg(long, default_value_t = 64 * 1024)]
     batch_size: usize,
+    /// Stop at the first unreadable line of a Zeek conn.log (default: count and skip it).
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(cmd: DecodeCommand) -> Result<()> {
@@ -64,13 +67,17 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn open(inputs: &[PathBuf], batch_size: usize) -> Result<(Self, SchemaRef)> {
+    fn open(inputs: &[PathBuf], batch_size: usize, strict: bool) -> Result<(Self, SchemaRef)> {
         let (captures, files): (Vec<PathBuf>, Vec<PathBuf>) =
             inputs.iter().cloned().partition(|p| is_capture(p));
         let reader = if files.is_empty() {
             None
         } else {
-            Some(FlowReader::open(&files)?.with_batch_size(batch_size))
+            Some(
+                FlowReader::open(&files)?
+                    .with_batch_size(batch_size)
+                    .with_strict(strict),
+            )
         };
         let schema = match &reader {
             Some(r) => r.schema(),
@@ -94,9 +101,11 @@ impl Inputs {
 
     fn for_each(&self, mut f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
         if let Some(r) = &self.reader {
-            for b in r.batches() {
+            let mut batches = r.batches();
+            for b in batches.by_ref() {
                 f(b?)?;
             }
+            crate::proxy::report_skipped(batches.zeek_lines());
         }
         for c in &self.captures {
             let mut flows = CaptureFlows::open(c)?.with_batch_size(self.batch_size);
@@ -118,7 +127,7 @@ impl Inputs {
 }
 
 fn flow(a: FlowArgs) -> Result<()> {
-    let (inputs, schema) = Inputs::open(&a.inputs, a.batch_size)?;
+    let (inputs, schema) = Inputs::open(&a.inputs, a.batch_size, a.strict)?;
     let is_file = a
         .out
         .extension()

@@ -134,6 +134,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         },
         feedback_proto: "TCP".into(),
         entities: Some(args.out.join("flow_entities.csv")),
+        strict: true,
     };
     let (results, _) = crate::flow::run(&flow_args)?;
     let spot_out = args.out.join("flow_results_spot_mode.csv");

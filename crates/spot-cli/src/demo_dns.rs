@@ -108,6 +108,7 @@ pub fn ml_args(dir: &Path, mode: Mode, out: PathBuf, seed: u64) -> DnsArgs {
         capture: CaptureArgs {
             queries: false,
             dns_port: 53,
+            strict: true,
         },
         top_domains: Some(dir.join(TOP_DOMAINS)),
         user_domain: Some(USER_DOMAIN.into()),

@@ -30,6 +30,9 @@ pub struct CaptureArgs {
     /// UDP/TCP port that carries DNS.
     #[arg(long, default_value_t = 53)]
     pub dns_port: u16,
+    /// Stop a Zeek dns.log at its first unreadable line (default: count and skip it).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl CaptureArgs {
@@ -37,6 +40,7 @@ impl CaptureArgs {
         Ok(DnsReader::open(inputs)?
             .with_queries(self.queries)
             .with_dns_port(self.dns_port)
+            .with_strict(self.strict)
             .with_batch_size(batch_size))
     }
 }
@@ -73,6 +77,7 @@ fn print_stats(stats: &DnsStats) {
     if stats.file_errors > 0 {
         eprintln!("  damaged files: {}", stats.file_errors);
     }
+    crate::proxy::report_skipped(&stats.zeek_lines);
 }
 
 /// Writes batches to Hive-style hourly partitions under a folder.

@@ -148,6 +148,9 @@ pub struct FlowArgs {
     /// rank) to this `.csv` or `.parquet` file.
     #[arg(long)]
     pub entities: Option<PathBuf>,
+    /// Stop at the first unreadable line of a Zeek conn.log (default: count and skip it).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Runs the flow analysis; prints the summary line on stderr and returns the results.
@@ -181,7 +184,9 @@ fn analyse(args: &FlowArgs, score: bool) -> Result<(Option<RecordBatch>, Summary
     if let Some(p) = &c.invalid_out {
         spot_decode::OutputFormat::from_path(p)?;
     }
-    let reader = FlowReader::open(&args.input)?.with_batch_size(c.batch_size);
+    let reader = FlowReader::open(&args.input)?
+        .with_batch_size(c.batch_size)
+        .with_strict(args.strict);
     let creator = FlowWords;
     let feedback = c.feedback.as_deref().map(read_flow_feedback).transpose()?;
     let mut analysis = Analysis::new(&creator, c.config());
@@ -200,13 +205,15 @@ fn analyse(args: &FlowArgs, score: bool) -> Result<(Option<RecordBatch>, Summary
     let mut sink = |b: &RecordBatch| invalid.write(b);
     use spot_score::Progress;
     bars.stage("words", None);
+    let mut batches = reader.batches();
     analysis.corpus(
-        reader.batches(),
+        batches.by_ref(),
         &mut corpus,
         &mut sink,
         &mut summary,
         &mut bars,
     )?;
+    crate::proxy::report_skipped(batches.zeek_lines());
     invalid.finish()?;
     if let Some(rows) = &feedback {
         summary.feedback_rows =

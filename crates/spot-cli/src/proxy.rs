@@ -7,7 +7,8 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 use clap::Args;
 use spot_decode::proxy::{
-    PARTITION_COLUMNS, ProxyFormat, ProxyReader, ReadStats, with_partition_columns,
+    PARTITION_COLUMNS, ProxyFormat, ProxyReader, ReadStats, proxy_parquet_properties,
+    with_partition_columns,
 };
 use spot_decode::{BatchWriter, HiveWriter};
 use spot_features::domain::TopDomains;
@@ -46,7 +47,7 @@ impl ProxyInputArgs {
 }
 
 /// One line on stderr for the lines a read skipped, with the first few errors.
-fn report_skipped(stats: &ReadStats) {
+pub(crate) fn report_skipped(stats: &ReadStats) {
     if stats.skipped_total() == 0 {
         return;
     }
@@ -88,7 +89,12 @@ pub fn decode(args: &DecodeProxyArgs) -> Result<()> {
     });
     let mut batches = reader.batches();
     let (rows, unpartitioned) = if is_file {
-        let mut w = BatchWriter::create(&args.out, &reader.schema())?;
+        let schema = reader.schema();
+        let mut w = BatchWriter::create_with_properties(
+            &args.out,
+            &schema,
+            proxy_parquet_properties(&schema),
+        )?;
         for b in &mut batches {
             w.write(&b?)?;
         }
@@ -104,7 +110,8 @@ pub fn decode(args: &DecodeProxyArgs) -> Result<()> {
             schema_fields.push(Field::new(c, arrow::datatypes::DataType::Int32, true));
         }
         let schema = std::sync::Arc::new(Schema::new(schema_fields));
-        let mut w = HiveWriter::new(&args.out, schema, PARTITION_COLUMNS)?;
+        let props = proxy_parquet_properties(&schema);
+        let mut w = HiveWriter::new(&args.out, schema, PARTITION_COLUMNS)?.with_properties(props);
         let mut dropped = 0u64;
         for b in &mut batches {
             let b = with_partition_columns(&b?)?;

@@ -106,6 +106,19 @@ impl BatchWriter {
         schema: &SchemaRef,
         compression: ParquetCompression,
     ) -> Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(compression.codec())
+            .build();
+        Self::create_with_properties(path, schema, props)
+    }
+
+    /// Like [`BatchWriter::create`], with all the properties of Parquet files (codec, encodings,
+    /// statistics per column; CSV ignores them).
+    pub fn create_with_properties(
+        path: impl AsRef<Path>,
+        schema: &SchemaRef,
+        props: WriterProperties,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let format = OutputFormat::from_path(&path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -114,15 +127,10 @@ impl BatchWriter {
         let file = File::create(&path).map_err(|e| DecodeError::io(&path, e))?;
         let inner = match format {
             OutputFormat::Csv => Inner::Csv(crate::csv_writer::CsvWriter::new(file)),
-            OutputFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(compression.codec())
-                    .build();
-                Inner::Parquet(
-                    ArrowWriter::try_new(file, schema.clone(), Some(props))
-                        .map_err(|e| DecodeError::parquet(&path, e))?,
-                )
-            }
+            OutputFormat::Parquet => Inner::Parquet(
+                ArrowWriter::try_new(file, schema.clone(), Some(props))
+                    .map_err(|e| DecodeError::parquet(&path, e))?,
+            ),
         };
         Ok(BatchWriter {
             inner,
@@ -168,6 +176,7 @@ pub struct HiveWriter {
     schema: SchemaRef,
     columns: [usize; 4],
     writers: BTreeMap<[i32; 4], BatchWriter>,
+    props: Option<WriterProperties>,
 }
 
 impl HiveWriter {
@@ -190,7 +199,15 @@ impl HiveWriter {
             schema,
             columns: idx,
             writers: BTreeMap::new(),
+            props: None,
         })
+    }
+
+    /// Writes the partition files with these Parquet properties (default: zstd, as
+    /// [`BatchWriter::create`]).
+    pub fn with_properties(mut self, props: WriterProperties) -> Self {
+        self.props = Some(props);
+        self
     }
 
     /// Splits `batch` by partition and appends each part to its partition's file. A null
@@ -234,7 +251,12 @@ impl HiveWriter {
                     let path = self.root.join(format!(
                         "y={y:04}/m={m:02}/d={d:02}/h={h:02}/part-00000.parquet"
                     ));
-                    v.insert(BatchWriter::create(&path, &self.schema)?)
+                    v.insert(match &self.props {
+                        Some(p) => {
+                            BatchWriter::create_with_properties(&path, &self.schema, p.clone())?
+                        }
+                        None => BatchWriter::create(&path, &self.schema)?,
+                    })
                 }
             };
             w.write(&part)?;

@@ -151,16 +151,116 @@ fn conn_logs_in_a_folder_with_gzip() {
     assert_eq!(rows, 10);
 }
 
-#[test]
-fn a_bad_conn_line_names_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("conn.log");
+/// `conn.log` with line 9 (the first record) given a port that is not a number, line 10 cut
+/// short, a line of invalid UTF-8 and a JSON-looking line added after it.
+fn damaged_conn_log(dir: &Path) -> PathBuf {
+    let p = dir.join("conn.log");
     let text = std::fs::read_to_string(data("conn.log")).unwrap();
-    std::fs::write(&p, text.replace("\t51234\t", "\tport\t")).unwrap();
-    let r = FlowReader::open(&[&p]).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[8] = lines[8].replace("\t51234\t", "\tport\t");
+    lines[9] = lines[9].split('\t').take(5).collect::<Vec<_>>().join("\t");
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.extend_from_slice(b"\n1795599592.1\tC\xff\n{\"ts\":\n");
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn bad_conn_lines_are_counted_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = damaged_conn_log(dir.path());
+    let r = FlowReader::open(&[&p]).unwrap().with_batch_size(2);
+    let mut batches = r.batches();
+    let rows: usize = batches.by_ref().map(|b| b.unwrap().num_rows()).sum();
+    // The other three records of the file are read.
+    assert_eq!(rows, 3);
+    let stats = batches.zeek_lines();
+    assert_eq!(stats.files, 1);
+    assert_eq!(stats.records, 3);
+    assert_eq!(stats.skipped_total(), 4);
+    assert_eq!(
+        stats
+            .skipped
+            .iter()
+            .map(|(k, n)| (*k, *n))
+            .collect::<Vec<_>>(),
+        [
+            ("field_count", 1),
+            ("invalid_json", 1),
+            ("invalid_utf8", 1),
+            ("invalid_value", 1)
+        ]
+    );
+    assert_eq!(
+        stats.lines,
+        stats.records + stats.directives + stats.skipped_total()
+    );
+    let first = &stats.errors[0];
+    assert_eq!((first.path.as_path(), first.line), (p.as_path(), 9));
+    assert!(
+        first.error.to_string().contains("id.orig_p"),
+        "{}",
+        first.error
+    );
+    assert_eq!(stats.errors[1].line, 10);
+}
+
+#[test]
+fn strict_conn_reading_stops_at_the_first_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = damaged_conn_log(dir.path());
+    let r = FlowReader::open(&[&p]).unwrap().with_strict(true);
+    let err = r.batches().find_map(|b| b.err()).unwrap();
+    assert!(
+        matches!(err, spot_decode::DecodeError::BadLine { line: 9, .. }),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("conn.log:9:"), "{msg}");
+    assert!(msg.contains("id.orig_p"), "{msg}");
+    // The public one-file reader is strict too.
+    let err = spot_decode::zeek::conn::read_conn_log(&p, 2)
+        .unwrap()
+        .find_map(|b| b.err())
+        .unwrap();
+    assert!(err.to_string().contains("conn.log:9:"), "{err}");
+}
+
+#[test]
+fn bad_dns_lines_are_counted_and_skipped_or_fatal_when_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dns.log");
+    let text = std::fs::read_to_string(data("dns.log")).unwrap();
+    let first_data = text.lines().position(|l| !l.starts_with('#')).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // An rcode that is not a number, then a line far too long.
+    let mut f: Vec<&str> = lines[first_data].split('\t').collect();
+    f[14] = "NOERROR";
+    lines[first_data] = f.join("\t");
+    lines.insert(first_data + 1, "x".repeat(100_000));
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+
+    let r = DnsReader::open(&[&p]).unwrap();
+    let mut batches = r.batches();
+    let rows: usize = batches.by_ref().map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 3);
+    let stats = batches.stats();
+    assert_eq!(stats.rows, 3);
+    assert_eq!(stats.file_errors, 0);
+    let z = &stats.zeek_lines;
+    assert_eq!(
+        z.skipped.iter().map(|(k, n)| (*k, *n)).collect::<Vec<_>>(),
+        [("invalid_value", 1), ("too_long", 1)]
+    );
+    assert_eq!(z.errors[0].line, first_data as u64 + 1);
+    assert!(z.errors[0].error.to_string().contains("rcode"));
+
+    let r = DnsReader::open(&[&p]).unwrap().with_strict(true);
     let err = r.batches().find_map(|b| b.err()).unwrap().to_string();
-    assert!(err.contains("conn.log:9:"), "{err}");
-    assert!(err.contains("id.orig_p"), "{err}");
+    assert!(
+        err.contains(&format!("dns.log:{}:", first_data + 1)),
+        "{err}"
+    );
 }
 
 #[test]

@@ -159,6 +159,8 @@ pub struct DnsStats {
     pub fragments_expired: u64,
     /// TCP flows dropped to bound memory, or abandoned at an unfilled gap.
     pub tcp_flows_dropped: u64,
+    /// Lines of the Zeek `dns.log` inputs, with the bad lines skipped, by reason.
+    pub zeek_lines: crate::proxy::ReadStats,
     skipped: [u64; DnsSkipReason::ALL.len()],
 }
 
@@ -199,6 +201,7 @@ pub struct DnsReader {
     queries: bool,
     tcp_limits: TcpLimits,
     fragment_limits: ReassemblyLimits,
+    strict: bool,
 }
 
 impl DnsReader {
@@ -228,7 +231,16 @@ impl DnsReader {
             queries: false,
             tcp_limits: TcpLimits::default(),
             fragment_limits: ReassemblyLimits::default(),
+            strict: false,
         })
+    }
+
+    /// Makes the first bad line of a Zeek `dns.log` an error that ends that file
+    /// ([`DecodeError::BadLine`], naming the file and line). By default bad lines are skipped
+    /// and counted in [`DnsStats::zeek_lines`].
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Rows per batch (default [`DEFAULT_BATCH_SIZE`]).
@@ -378,6 +390,7 @@ impl Iterator for DnsBatches<'_> {
                 let item = z.next();
                 if !matches!(item, Some(Ok(_))) {
                     self.stats.skipped[DnsSkipReason::Query as usize] += z.skipped;
+                    self.stats.zeek_lines.merge(z.stats());
                     self.zeek = None;
                 }
                 match item {
@@ -408,6 +421,7 @@ impl Iterator for DnsBatches<'_> {
                             self.reader.queries,
                         ) {
                             Ok(z) => {
+                                let z = z.with_strict(self.reader.strict);
                                 self.stats.files += 1;
                                 self.zeek = Some(z);
                                 continue;

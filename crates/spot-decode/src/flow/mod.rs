@@ -71,6 +71,7 @@ pub struct FlowReader {
     files: Vec<InputFile>,
     schema: SchemaRef,
     batch_size: usize,
+    strict: bool,
 }
 
 /// The table a [`FlowReader`] reads: its canonical schema and the columns every file must have.
@@ -160,7 +161,16 @@ impl FlowReader {
                 .map(|(_, s)| s)
                 .unwrap_or_else(|| (table.canonical)()),
             batch_size: DEFAULT_BATCH_SIZE,
+            strict: false,
         })
+    }
+
+    /// Makes the first bad line of a Zeek `conn.log` an error that ends the read
+    /// ([`DecodeError::BadLine`], naming the file and line). By default bad lines are skipped
+    /// and counted in [`FlowBatches::zeek_lines`].
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Rows per batch (default [`DEFAULT_BATCH_SIZE`]).
@@ -195,6 +205,7 @@ impl FlowReader {
             reader: self,
             next_file: 0,
             current: None,
+            zeek_lines: crate::proxy::ReadStats::default(),
         }
     }
 }
@@ -204,6 +215,26 @@ pub struct FlowBatches<'a> {
     reader: &'a FlowReader,
     next_file: usize,
     current: Option<FileBatches>,
+    zeek_lines: crate::proxy::ReadStats,
+}
+
+impl FlowBatches<'_> {
+    /// The lines of the Zeek `conn.log` inputs read so far, with the bad lines skipped, by
+    /// reason (complete once the iterator is exhausted; empty without such inputs).
+    pub fn zeek_lines(&self) -> &crate::proxy::ReadStats {
+        &self.zeek_lines
+    }
+
+    /// Adds the line counts of the file just finished to [`Self::zeek_lines`].
+    fn close_current(&mut self) {
+        if let Some(FileBatches {
+            inner: Inner::Zeek(z),
+            ..
+        }) = self.current.take()
+        {
+            self.zeek_lines.merge(z.batches.stats());
+        }
+    }
 }
 
 impl Iterator for FlowBatches<'_> {
@@ -213,13 +244,22 @@ impl Iterator for FlowBatches<'_> {
         loop {
             if let Some(cur) = &mut self.current {
                 match cur.next() {
-                    Some(item) => return Some(item),
-                    None => self.current = None,
+                    Some(Ok(b)) => return Some(Ok(b)),
+                    Some(Err(e)) => {
+                        self.close_current();
+                        return Some(Err(e));
+                    }
+                    None => self.close_current(),
                 }
             }
             let file = self.reader.files.get(self.next_file)?;
             self.next_file += 1;
-            match FileBatches::open(file, self.reader.batch_size, self.reader.schema.clone()) {
+            match FileBatches::open(
+                file,
+                self.reader.batch_size,
+                self.reader.schema.clone(),
+                self.reader.strict,
+            ) {
                 Ok(fb) => self.current = Some(fb),
                 Err(e) => return Some(Err(e)),
             }
@@ -229,13 +269,26 @@ impl Iterator for FlowBatches<'_> {
 
 type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
+/// A Zeek `conn.log` being read, kept apart from the other readers for its line counts.
+struct ZeekFile {
+    batches: crate::zeek::LogBatches<crate::zeek::conn::ConnMapper>,
+    path: PathBuf,
+    partitions: Vec<(String, String)>,
+    target: SchemaRef,
+}
+
+enum Inner {
+    Boxed(BatchIter),
+    Zeek(Box<ZeekFile>),
+}
+
 struct FileBatches {
-    inner: BatchIter,
+    inner: Inner,
     failed: bool,
 }
 
 impl FileBatches {
-    fn open(file: &InputFile, batch_size: usize, target: SchemaRef) -> Result<Self> {
+    fn open(file: &InputFile, batch_size: usize, target: SchemaRef, strict: bool) -> Result<Self> {
         let path = file.path.clone();
         let partitions = file.partitions.clone();
         let inner: BatchIter = match file.format {
@@ -266,8 +319,17 @@ impl FileBatches {
                 Box::new(reader.map(move |r| finish_batch(&path, r?, &partitions, &target)))
             }
             FlowFormat::ZeekConn => {
-                let batches = crate::zeek::conn::read_conn_log(&path, batch_size)?;
-                Box::new(batches.map(move |r| finish_batch(&path, r?, &partitions, &target)))
+                let batches =
+                    crate::zeek::conn::conn_log_batches(&path, batch_size)?.with_strict(strict);
+                return Ok(FileBatches {
+                    inner: Inner::Zeek(Box::new(ZeekFile {
+                        batches,
+                        path,
+                        partitions,
+                        target,
+                    })),
+                    failed: false,
+                });
             }
             FlowFormat::NfdumpCsv => {
                 let read = open_text(&path, file.gzip)?;
@@ -279,7 +341,7 @@ impl FileBatches {
             }
         };
         Ok(FileBatches {
-            inner,
+            inner: Inner::Boxed(inner),
             failed: false,
         })
     }
@@ -291,7 +353,13 @@ impl Iterator for FileBatches {
         if self.failed {
             return None;
         }
-        let item = self.inner.next()?;
+        let item = match &mut self.inner {
+            Inner::Boxed(it) => it.next()?,
+            Inner::Zeek(z) => {
+                let b = z.batches.next()?;
+                b.and_then(|b| finish_batch(&z.path, b, &z.partitions, &z.target))
+            }
+        };
         if item.is_err() {
             // A reader that failed mid-file may not resume at a record boundary.
             self.failed = true;

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use super::record::{Col, ProxyRecord};
+use super::record::{Col, N_COLS, ProxyBatchBuilder, ProxyRecord, dash_none, parse_num};
 use super::{LineError, LineParser};
 
 /// The Blue Coat field order Apache Spot's proxy ingest parsed by position.
@@ -228,24 +228,39 @@ pub struct ElffParser {
     layout: Vec<Option<Col>>,
     /// Extra column of each field of the current layout that has no proxy column.
     extra_layout: Vec<Option<usize>>,
+    /// For each proxy column, the field of the current layout that fills it (the last one
+    /// when several do).
+    col_field: [Option<usize>; N_COLS],
+    /// `(field, extra column)` of the fields carried into extra columns, in field order.
+    extra_fields: Vec<(usize, usize)>,
     /// Names of the extra columns fields without a proxy column are carried into.
     extra_names: std::sync::Arc<[String]>,
     spans: Vec<Span>,
+    /// Per extra column, the field whose value it takes on the current line.
+    extra_values: Vec<Option<usize>>,
 }
 
 impl Default for ElffParser {
     fn default() -> Self {
-        ElffParser {
+        let mut p = ElffParser {
             meta: ElffMeta::default(),
-            layout: SPOT_POSITIONAL_FIELDS
-                .iter()
-                .map(|f| column_for_field(f))
-                .collect(),
+            layout: Vec::new(),
             extra_layout: Vec::new(),
+            col_field: [None; N_COLS],
+            extra_fields: Vec::new(),
             extra_names: std::sync::Arc::from(Vec::new()),
             spans: Vec::with_capacity(32),
-        }
+            extra_values: Vec::new(),
+        };
+        p.set_layout(&SPOT_POSITIONAL_FIELDS);
+        p
     }
+}
+
+/// Whether `s` holds more than one character (Spot's test for a path or query worth adding to
+/// `fulluri`).
+fn more_than_one_char(s: &str) -> bool {
+    s.chars().nth(1).is_some()
 }
 
 impl ElffParser {
@@ -259,12 +274,45 @@ impl ElffParser {
     /// `names`; other unknown fields are ignored.
     pub fn with_extra_columns(mut self, names: std::sync::Arc<[String]>) -> Self {
         self.extra_names = names;
+        let fields: Vec<String> = match &self.meta.fields {
+            Some(f) => f.clone(),
+            None => SPOT_POSITIONAL_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+        };
+        self.set_layout(&fields);
         self
     }
 
     /// The directives seen so far.
     pub fn meta(&self) -> &ElffMeta {
         &self.meta
+    }
+
+    /// Maps the fields of lines to come, named `names`, to proxy and extra columns.
+    fn set_layout<S: AsRef<str>>(&mut self, names: &[S]) {
+        self.layout = names.iter().map(|n| column_for_field(n.as_ref())).collect();
+        self.extra_layout = names
+            .iter()
+            .zip(&self.layout)
+            .map(|(n, c)| match c {
+                Some(_) => None,
+                None => self.extra_names.iter().position(|e| e == n.as_ref()),
+            })
+            .collect();
+        self.col_field = [None; N_COLS];
+        for (i, c) in self.layout.iter().enumerate() {
+            if let Some(c) = c {
+                self.col_field[*c as usize] = Some(i);
+            }
+        }
+        self.extra_fields = self
+            .extra_layout
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.map(|e| (i, e)))
+            .collect();
     }
 
     fn directive(&mut self, line: &str) -> Result<(), LineError> {
@@ -282,15 +330,7 @@ impl ElffParser {
                         message: "`#Fields:` directive names no fields".into(),
                     });
                 }
-                self.layout = names.iter().map(|n| column_for_field(n)).collect();
-                self.extra_layout = names
-                    .iter()
-                    .zip(&self.layout)
-                    .map(|(n, c)| match c {
-                        Some(_) => None,
-                        None => self.extra_names.iter().position(|e| e == n),
-                    })
-                    .collect();
+                self.set_layout(&names);
                 self.meta.fields = Some(names);
             }
             "software" => self.meta.software = Some(value),
@@ -303,10 +343,9 @@ impl ElffParser {
         }
         Ok(())
     }
-}
 
-impl LineParser for ElffParser {
-    fn parse_line<'a>(&mut self, line: &'a str) -> Result<Option<ProxyRecord<'a>>, LineError> {
+    /// Splits a data line and checks its field count.
+    fn split<'a>(&mut self, line: &'a str) -> Result<Option<&'a str>, LineError> {
         if line.starts_with('#') {
             self.directive(line)?;
             return Ok(None);
@@ -321,13 +360,102 @@ impl LineParser for ElffParser {
                 found: self.spans.len(),
             });
         }
+        Ok(Some(line))
+    }
+
+    /// The text of column `col` on the line just split (`None` when absent or `-`).
+    fn value<'a>(&self, line: &'a str, col: Col) -> Option<Cow<'a, str>> {
+        let v = span_text(line, self.spans[self.col_field[col as usize]?]);
+        dash_none(&v).is_some().then_some(v)
+    }
+
+    fn number<T: std::str::FromStr>(&self, line: &str, col: Col) -> Result<Option<T>, LineError> {
+        self.value(line, col)
+            .map(|v| parse_num(col, &v))
+            .transpose()
+    }
+
+    /// Reads one line straight into the batch builder, as [`parse_line`](LineParser::parse_line)
+    /// followed by [`ProxyBatchBuilder::append`] would, without building a [`ProxyRecord`]:
+    /// `Ok(true)` when a record was appended, `Ok(false)` for a directive or blank line. On an
+    /// error nothing is appended.
+    pub(crate) fn append_line(
+        &mut self,
+        line: &str,
+        out: &mut ProxyBatchBuilder,
+    ) -> Result<bool, LineError> {
+        let Some(line) = self.split(line)? else {
+            return Ok(false);
+        };
+        // Numbers first: a bad one turns the line away before any column has its value.
+        let duration = self.number(line, Col::Duration)?;
+        let scbytes = self.number(line, Col::ScBytes)?;
+        let csbytes = self.number(line, Col::CsBytes)?;
+        let (mut host, mut path, mut query) = (None, None, None);
+        for col in Col::ALL {
+            if matches!(
+                col,
+                Col::Duration | Col::ScBytes | Col::CsBytes | Col::FullUri
+            ) {
+                continue;
+            }
+            let v = self.value(line, col);
+            out.text(col).append_option(v.as_deref());
+            match col {
+                Col::Host => host = v,
+                Col::UriPath => path = v,
+                Col::UriQuery => query = v,
+                _ => {}
+            }
+        }
+        let full = out.text(Col::FullUri);
+        match host {
+            None => full.append_null(),
+            Some(host) => {
+                use std::fmt::Write;
+                // Writes go to the value the next append closes.
+                let _ = full.write_str(&host);
+                for part in [path, query].into_iter().flatten() {
+                    if more_than_one_char(&part) {
+                        let _ = full.write_str(&part);
+                    }
+                }
+                full.append_value("");
+            }
+        }
+        let n_extra = out.extra_len();
+        if n_extra > 0 {
+            self.extra_values.clear();
+            self.extra_values.resize(n_extra, None);
+            for &(f, e) in &self.extra_fields {
+                if self.extra_values.get(e) == Some(&None)
+                    && dash_none(&span_text(line, self.spans[f])).is_some()
+                {
+                    self.extra_values[e] = Some(f);
+                }
+            }
+            for (e, f) in self.extra_values.iter().enumerate() {
+                let v = f.map(|f| span_text(line, self.spans[f]));
+                out.extra(e).append_option(v.as_deref());
+            }
+        }
+        out.end_row(duration, scbytes, csbytes);
+        Ok(true)
+    }
+}
+
+impl LineParser for ElffParser {
+    fn parse_line<'a>(&mut self, line: &'a str) -> Result<Option<ProxyRecord<'a>>, LineError> {
+        let Some(line) = self.split(line)? else {
+            return Ok(None);
+        };
         let mut r = ProxyRecord::default();
         for (i, (span, col)) in self.spans.iter().zip(&self.layout).enumerate() {
             if let Some(col) = col {
                 r.set_field(*col, span_text(line, *span))?;
             } else if let Some(Some(e)) = self.extra_layout.get(i) {
                 let v = span_text(line, *span);
-                if super::record::dash_none(&v).is_some() {
+                if dash_none(&v).is_some() {
                     r.extra.push((*e, v));
                 }
             }
@@ -437,5 +565,40 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    proptest::proptest! {
+        /// Straight into the builder or through a record: the same batch, the same errors.
+        #[test]
+        fn append_line_matches_parse_line(
+            fields in proptest::collection::vec("[a-z0-9\"/ -]{0,6}", 0..6),
+            extra in proptest::bool::ANY,
+        ) {
+            use arrow::array::Array;
+            let directive = if extra {
+                "#Fields: cs-host x-one cs-uri-path sc-bytes x-two cs-uri-query"
+            } else {
+                "#Fields: cs-host cs-uri-path sc-bytes cs-uri-query"
+            };
+            let names: std::sync::Arc<[String]> = vec!["x-one".to_string(), "x-two".to_string()].into();
+            let schema = super::super::extended_schema(&names);
+            let line = fields.join(" ");
+            let mut direct = ElffParser::new().with_extra_columns(names.clone());
+            let mut via = ElffParser::new().with_extra_columns(names.clone());
+            let (mut a, mut b) = (
+                ProxyBatchBuilder::new(4, schema.clone()),
+                ProxyBatchBuilder::new(4, schema),
+            );
+            direct.append_line(directive, &mut a).unwrap();
+            via.parse_line(directive).unwrap();
+            let ra = direct.append_line(&line, &mut a);
+            let rb = via.parse_line(&line).map(|r| r.map(|r| b.append(&r)).is_some());
+            proptest::prop_assert_eq!(&ra, &rb);
+            let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
+            proptest::prop_assert_eq!(a.num_rows(), usize::from(ra == Ok(true)));
+            for (x, y) in a.columns().iter().zip(b.columns()) {
+                proptest::prop_assert_eq!(x.to_data(), y.to_data());
+            }
+        }
     }
 }

@@ -201,7 +201,7 @@ impl<'a> ProxyRecord<'a> {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(col: Col, v: &str) -> Result<T, LineError> {
+pub(crate) fn parse_num<T: std::str::FromStr>(col: Col, v: &str) -> Result<T, LineError> {
     v.parse().map_err(|_| LineError::InvalidValue {
         column: col.name(),
         expected: "an integer",
@@ -232,6 +232,12 @@ pub(crate) struct ProxyBatchBuilder {
     scbytes: Int64Builder,
     csbytes: Int64Builder,
     rows: usize,
+    capacity: usize,
+}
+
+/// Bytes to reserve for one text column of `rows` rows, for a first batch.
+fn first_guess(rows: usize) -> usize {
+    rows * 16
 }
 
 impl ProxyBatchBuilder {
@@ -241,15 +247,16 @@ impl ProxyBatchBuilder {
         ProxyBatchBuilder {
             schema,
             extra: (0..n_extra)
-                .map(|_| StringBuilder::with_capacity(capacity, capacity * 8))
+                .map(|_| StringBuilder::with_capacity(capacity, first_guess(capacity)))
                 .collect(),
             text: (0..N_COLS)
-                .map(|_| StringBuilder::with_capacity(capacity, capacity * 16))
+                .map(|_| StringBuilder::with_capacity(capacity, first_guess(capacity)))
                 .collect(),
             duration: Int32Builder::with_capacity(capacity),
             scbytes: Int64Builder::with_capacity(capacity),
             csbytes: Int64Builder::with_capacity(capacity),
             rows: 0,
+            capacity,
         }
     }
 
@@ -257,12 +264,38 @@ impl ProxyBatchBuilder {
         self.rows
     }
 
+    /// The builder of text column `col` (not one of the numeric columns, which stay empty).
+    pub(crate) fn text(&mut self, col: Col) -> &mut StringBuilder {
+        &mut self.text[col as usize]
+    }
+
+    /// Number of extra columns.
+    pub(crate) fn extra_len(&self) -> usize {
+        self.extra.len()
+    }
+
+    /// The builder of extra column `i`.
+    pub(crate) fn extra(&mut self, i: usize) -> &mut StringBuilder {
+        &mut self.extra[i]
+    }
+
+    /// Ends a row whose text and extra columns have each received one value.
+    pub(crate) fn end_row(
+        &mut self,
+        duration: Option<i32>,
+        scbytes: Option<i64>,
+        csbytes: Option<i64>,
+    ) {
+        self.duration.append_option(duration);
+        self.scbytes.append_option(scbytes);
+        self.csbytes.append_option(csbytes);
+        self.rows += 1;
+    }
+
     pub(crate) fn append(&mut self, r: &ProxyRecord<'_>) {
         for col in Col::ALL {
             match col {
-                Col::Duration => self.duration.append_option(r.duration),
-                Col::ScBytes => self.scbytes.append_option(r.scbytes),
-                Col::CsBytes => self.csbytes.append_option(r.csbytes),
+                Col::Duration | Col::ScBytes | Col::CsBytes => {}
                 _ => self.text[col as usize].append_option(r.get(col)),
             }
         }
@@ -274,23 +307,29 @@ impl ProxyBatchBuilder {
                     .map(|(_, v)| v.as_ref()),
             );
         }
-        self.rows += 1;
+        self.end_row(r.duration, r.scbytes, r.csbytes);
     }
 
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let mut cols: Vec<ArrayRef> = Col::ALL
-            .iter()
-            .map(|&col| -> ArrayRef {
-                match col {
-                    Col::Duration => std::sync::Arc::new(self.duration.finish()),
-                    Col::ScBytes => std::sync::Arc::new(self.scbytes.finish()),
-                    Col::CsBytes => std::sync::Arc::new(self.csbytes.finish()),
-                    _ => std::sync::Arc::new(self.text[col as usize].finish()),
-                }
-            })
-            .collect();
+        // A finished builder starts again from empty buffers; size the next batch's like this
+        // one's, so that they are not grown by doubling (and copied) row after row.
+        let rows = self.capacity;
+        let take = |b: &mut StringBuilder| -> ArrayRef {
+            let bytes = b.values_slice().len();
+            let next = StringBuilder::with_capacity(rows, bytes + bytes / 8);
+            std::sync::Arc::new(std::mem::replace(b, next).finish())
+        };
+        let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        for col in Col::ALL {
+            cols.push(match col {
+                Col::Duration => std::sync::Arc::new(self.duration.finish()),
+                Col::ScBytes => std::sync::Arc::new(self.scbytes.finish()),
+                Col::CsBytes => std::sync::Arc::new(self.csbytes.finish()),
+                _ => take(&mut self.text[col as usize]),
+            });
+        }
         for b in &mut self.extra {
-            cols.push(std::sync::Arc::new(b.finish()));
+            cols.push(take(b));
         }
         self.rows = 0;
         RecordBatch::try_new(self.schema.clone(), cols)

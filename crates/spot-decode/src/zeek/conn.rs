@@ -144,7 +144,7 @@ pub fn history_flags(history: &str) -> u8 {
     })
 }
 
-struct ConnMapper {
+pub(crate) struct ConnMapper {
     text: String,
 }
 
@@ -243,11 +243,19 @@ impl RowMapper for ConnMapper {
 }
 
 /// Streams the connections of one `conn.log` file (plain or gzip) as batches of
-/// [`conn_flow_schema`].
+/// [`conn_flow_schema`]; the first bad line ends it with [`DecodeError::BadLine`] naming the
+/// file and line ([`FlowReader`](crate::FlowReader) skips and counts bad lines instead).
+///
+/// [`DecodeError::BadLine`]: crate::DecodeError::BadLine
 pub fn read_conn_log(
     path: &Path,
     batch_size: usize,
 ) -> Result<impl Iterator<Item = Result<arrow::array::RecordBatch>> + Send + use<>> {
+    Ok(conn_log_batches(path, batch_size)?.with_strict(true))
+}
+
+/// The batches of one `conn.log`, bad lines skipped and counted (see [`LogBatches::stats`]).
+pub(crate) fn conn_log_batches(path: &Path, batch_size: usize) -> Result<LogBatches<ConnMapper>> {
     LogBatches::open(
         path,
         ZeekLines::new("conn", WANTED, &CONN_FIELDS, &["service"]),

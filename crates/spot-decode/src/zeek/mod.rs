@@ -8,7 +8,13 @@
 //! `conn.log` files through [`conn`], and [`DnsReader`](crate::DnsReader) reads `dns.log` files
 //! through [`dns`], next to their native inputs.
 //!
-//! A bad line is an error naming the file and line ([`DecodeError::BadLine`]).
+//! A line that cannot be read (wrong field count, a value of the wrong type, invalid UTF-8 or
+//! JSON, a line longer than [`DEFAULT_MAX_LINE_LEN`](crate::proxy::DEFAULT_MAX_LINE_LEN)) is
+//! skipped and counted by reason in the reader's [`ReadStats`], which keeps the first errors
+//! with their file and line, as the proxy reader does; in strict mode
+//! ([`FlowReader::with_strict`](crate::FlowReader::with_strict),
+//! [`DnsReader::with_strict`](crate::DnsReader::with_strict)) the first one ends the read with
+//! [`DecodeError::BadLine`] naming the file and line.
 
 pub mod conn;
 pub mod dns;
@@ -24,7 +30,8 @@ use arrow::array::{
 use arrow::datatypes::{DataType, SchemaRef};
 
 use crate::error::{DecodeError, Result};
-use crate::proxy::LineError;
+use crate::lines::{Line, LineReader};
+use crate::proxy::{BadLine, LineError, MAX_KEPT_ERRORS, ReadStats};
 use log::{Row, ZeekLines};
 
 /// Which Zeek log a file holds.
@@ -187,6 +194,19 @@ impl Columns {
     pub(crate) fn len(&self) -> usize {
         self.rows
     }
+    /// Whether every column holds exactly one value per finished row.
+    fn aligned(&self) -> bool {
+        use arrow::array::ArrayBuilder;
+        self.cols.iter().all(|b| {
+            let n = match b {
+                Builder::Utf8(b) => b.len(),
+                Builder::I32(b) => b.len(),
+                Builder::I64(b) => b.len(),
+                Builder::F32(b) => b.len(),
+            };
+            n == self.rows
+        })
+    }
     pub(crate) fn finish(&mut self, path: &Path) -> Result<RecordBatch> {
         let arrays: Vec<ArrayRef> = self
             .cols
@@ -207,22 +227,27 @@ impl Columns {
 
 /// What a log-specific mapper does with one parsed row.
 pub(crate) trait RowMapper: Send {
-    /// Appends the row to `out`; `Ok(false)` when the row is skipped on purpose.
+    /// Appends the row to `out`; `Ok(false)` when the row is skipped on purpose. An error must
+    /// come before the first value is appended (check every value, then append), so that a bad
+    /// line can be skipped.
     fn map(&mut self, row: &Row, out: &mut Columns) -> std::result::Result<bool, LineError>;
 }
 
-/// Streams one Zeek log file as batches, through a [`RowMapper`].
+/// Streams one Zeek log file as batches, through a [`RowMapper`]; bad lines are skipped and
+/// counted, or end the file in strict mode.
 pub(crate) struct LogBatches<M> {
     path: PathBuf,
     read: Box<dyn BufRead + Send>,
-    lines: ZeekLines,
+    lines: LineReader,
+    parser: ZeekLines,
     mapper: M,
     out: Columns,
     row: Row,
-    buf: Vec<u8>,
     line_no: u64,
     batch_size: usize,
+    strict: bool,
     done: bool,
+    stats: ReadStats,
     /// Rows the mapper skipped on purpose.
     pub(crate) skipped: u64,
 }
@@ -238,24 +263,87 @@ impl<M: RowMapper> LogBatches<M> {
         Ok(LogBatches {
             path: path.to_path_buf(),
             read: open(path)?,
-            lines,
+            lines: LineReader::new(crate::proxy::DEFAULT_MAX_LINE_LEN),
+            parser: lines,
             mapper,
             out: Columns::new(schema),
             row: Row::default(),
-            buf: Vec::new(),
             line_no: 0,
             batch_size: batch_size.max(1),
+            strict: false,
             done: false,
+            stats: ReadStats {
+                files: 1,
+                ..ReadStats::default()
+            },
             skipped: 0,
         })
     }
 
-    fn bad(&self, error: LineError) -> DecodeError {
-        DecodeError::BadLine {
-            path: self.path.clone(),
-            line: self.line_no,
-            error,
+    /// Makes the first bad line an error that ends the file (default: skip and count it).
+    pub(crate) fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Lines read and skipped so far (complete once the iterator is exhausted).
+    pub(crate) fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// Reads the next line into the batch; `Err` only for a failure that ends the file.
+    fn step(&mut self) -> Result<bool> {
+        let line = match self.lines.next_line(self.read.as_mut()) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(DecodeError::io(&self.path, e)),
+        };
+        self.line_no += 1;
+        self.stats.lines += 1;
+        let result = match line {
+            Line::TooLong(len) => Err(LineError::TooLong {
+                len,
+                max: crate::proxy::DEFAULT_MAX_LINE_LEN,
+            }),
+            Line::Text { start, end } => match std::str::from_utf8(&self.lines.bytes()[start..end])
+            {
+                Ok(line) => self.parser.parse(line, &mut self.row).and_then(|data| {
+                    if data {
+                        self.mapper.map(&self.row, &mut self.out).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                }),
+                Err(e) => Err(LineError::InvalidUtf8 {
+                    offset: e.valid_up_to(),
+                }),
+            },
+        };
+        match result {
+            Ok(Some(true)) => self.stats.records += 1,
+            Ok(Some(false)) => self.skipped += 1,
+            Ok(None) => self.stats.directives += 1,
+            Err(error) => {
+                let bad = BadLine {
+                    path: self.path.clone(),
+                    line: self.line_no,
+                    error,
+                };
+                // A mapper that failed half-way through a row would misalign the columns.
+                if self.strict || !self.out.aligned() {
+                    return Err(DecodeError::BadLine {
+                        path: bad.path,
+                        line: bad.line,
+                        error: bad.error,
+                    });
+                }
+                *self.stats.skipped.entry(bad.error.kind()).or_default() += 1;
+                if self.stats.errors.len() < MAX_KEPT_ERRORS {
+                    self.stats.errors.push(bad);
+                }
+            }
         }
+        Ok(true)
     }
 }
 
@@ -267,37 +355,15 @@ impl<M: RowMapper> Iterator for LogBatches<M> {
             return None;
         }
         while self.out.len() < self.batch_size {
-            self.buf.clear();
-            match self.read.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
+            match self.step() {
+                Ok(true) => {}
+                Ok(false) => {
                     self.done = true;
                     break;
                 }
-                Ok(_) => self.line_no += 1,
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(DecodeError::io(&self.path, e)));
-                }
-            }
-            let step = match std::str::from_utf8(&self.buf) {
-                Ok(line) => self.lines.parse(line, &mut self.row).and_then(|data| {
-                    if data {
-                        self.mapper.map(&self.row, &mut self.out)
-                    } else {
-                        Ok(true)
-                    }
-                }),
-                Err(e) => Err(LineError::InvalidUtf8 {
-                    offset: e.valid_up_to(),
-                }),
-            };
-            match step {
-                Ok(true) => {}
-                Ok(false) => self.skipped += 1,
-                Err(e) => {
-                    // A half-appended row would misalign the columns: stop this file.
-                    self.done = true;
-                    return Some(Err(self.bad(e)));
+                    return Some(Err(e));
                 }
             }
         }
@@ -336,19 +402,35 @@ mod tests {
             let path = dir.path().join("x.log");
             let head = if dns { "#separator \\x09\n#path\tdns\n" } else { "#separator \\x09\n#path\tconn\n" };
             std::fs::write(&path, format!("{head}{}\n", body.join("\n"))).unwrap();
-            if dns {
-                let it = super::dns::read_dns_log(&path, 3, queries).unwrap();
-                for b in it {
-                    if let Err(e) = b {
-                        prop_assert!(e.to_string().contains("x.log:"), "{e}");
-                    }
+            // Skipping: every line is a record, a directive or a counted bad line.
+            let lines = 2 + body.len() as u64 + u64::from(body.is_empty());
+            let stats = if dns {
+                let mut it = super::dns::read_dns_log(&path, 3, queries).unwrap();
+                for b in &mut it {
+                    prop_assert!(b.is_ok(), "{:?}", b.err());
                 }
+                let mut s = it.stats().clone();
+                s.records += it.skipped;
+                s
             } else {
-                for b in super::conn::read_conn_log(&path, 3).unwrap() {
-                    if let Err(e) = b {
-                        prop_assert!(e.to_string().contains("x.log:"), "{e}");
-                    }
+                let mut it = super::conn::conn_log_batches(&path, 3).unwrap();
+                for b in &mut it {
+                    prop_assert!(b.is_ok(), "{:?}", b.err());
                 }
+                it.stats().clone()
+            };
+            prop_assert_eq!(stats.lines, lines);
+            prop_assert_eq!(stats.records + stats.directives + stats.skipped_total(), lines);
+            // Strict: the first bad line is an error naming the file and line.
+            let strict: Vec<_> = if dns {
+                super::dns::read_dns_log(&path, 3, queries).unwrap().with_strict(true).collect()
+            } else {
+                super::conn::read_conn_log(&path, 3).unwrap().collect()
+            };
+            let errors: Vec<_> = strict.iter().filter_map(|b| b.as_ref().err()).collect();
+            prop_assert_eq!(errors.len(), usize::from(stats.skipped_total() > 0));
+            for e in errors {
+                prop_assert!(e.to_string().contains("x.log:"), "{e}");
             }
         }
     }

@@ -1,0 +1,40 @@
+//! Feeds arbitrary bytes, as the body of a Zeek `dns.log` (TSV or JSON lines), to `DnsReader`
+//! (queries kept, so that every well-formed line is a row): bad lines are counted and skipped,
+//! never an error and never a panic; every line is a row, a directive or a counted bad line; in
+//! strict mode the first bad line is an error naming the file and line.
+#![no_main]
+
+#[path = "../common/zeek_log.rs"]
+mod zeek_log;
+
+use libfuzzer_sys::fuzz_target;
+use spot_decode::dns::DnsReader;
+
+fuzz_target!(|data: &[u8]| {
+    let path = zeek_log::write_log("dns.log", "#separator \\x09\n#path\tdns\n", data);
+    let reader = DnsReader::open(&[&path])
+        .expect("a file path")
+        .with_queries(true);
+    let mut batches = reader.batches();
+    let mut rows = 0u64;
+    for b in batches.by_ref() {
+        let b = b.expect("bad lines are skipped, not errors");
+        assert_eq!(b.schema(), reader.schema());
+        rows += b.num_rows() as u64;
+    }
+    let stats = batches.stats().clone();
+    drop(batches);
+    assert_eq!(stats.rows, rows);
+    let lines = &stats.zeek_lines;
+    assert_eq!(lines.records, rows);
+    assert_eq!(
+        lines.lines,
+        lines.records + lines.directives + lines.skipped_total()
+    );
+    let strict = reader.with_strict(true);
+    let errors: Vec<_> = strict.batches().filter_map(|b| b.err()).collect();
+    assert_eq!(errors.len(), usize::from(lines.skipped_total() > 0));
+    for e in &errors {
+        zeek_log::check_strict_error(e, &path);
+    }
+});
