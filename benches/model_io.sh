@@ -16,7 +16,7 @@ if [ -z "${MODEL_IO:-}" ]; then
   cargo build -q --workspace --examples
   MODEL_IO=target/debug/examples/model_io
 fi
-printf 'docs\twords\ttopics\tfile MiB\tsave s\tload s\tindex s\tload MiB/s\tpeak RSS MiB\n'
+printf 'docs\twords\ttopics\tfile MiB\tsave s\tsave CPU s\tload s\tload CPU s\tindex s\tload MiB/s\tpeak RSS MiB\n'
 /usr/bin/time -f "%M" -o "$out/rss" "$MODEL_IO" "$out/model.spotlda" \
   --docs "$docs" --words "$words" --topics "$topics" | tr -d '\n'
 printf '\t%s\n' "$(($(cat "$out/rss") / 1024))"

@@ -4,11 +4,12 @@
 //! loaded model is identical and scores identically, and prints one tab-separated row:
 //!
 //! ```text
-//! docs  words  topics  file MiB  save s  load s  index s  load MiB/s
+//! docs  words  topics  file MiB  save s  save CPU s  load s  load CPU s  index s  load MiB/s
 //! ```
 //!
 //! `load s` is [`FittedModel::load`]; `index s` the first name lookup after it (building the
-//! name → id index, which `load` leaves to the first lookup).
+//! name → id index, which `load` leaves to the first lookup). The CPU columns are user + system
+//! seconds of the same steps (fair on a shared machine, where wall time is not).
 //!
 //! ```text
 //! model_io FILE [--docs D] [--words W] [--topics K]     (defaults 1000000, 10000, 20)
@@ -17,6 +18,11 @@
 use std::time::Instant;
 
 use spot_model::{FittedModel, LdaConfig};
+
+// Shared with lda_bench; the peak RSS comes from `/usr/bin/time` in `benches/model_io.sh` here.
+#[allow(dead_code)]
+#[path = "common/procstat.rs"]
+mod procstat;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -81,14 +87,18 @@ fn main() -> Res<()> {
     };
     let model = FittedModel::from_counts(config, doc_names, word_names, doc_topic, word_topic);
 
+    let cpu = procstat::cpu_seconds();
     let start = Instant::now();
     model.save(&path)?;
     let save = start.elapsed().as_secs_f64();
+    let save_cpu = procstat::cpu_since(cpu);
     let bytes = std::fs::metadata(&path)?.len() as f64;
 
+    let cpu = procstat::cpu_seconds();
     let start = Instant::now();
     let back = FittedModel::load(&path)?;
     let load = start.elapsed().as_secs_f64();
+    let load_cpu = procstat::cpu_since(cpu);
     let start = Instant::now();
     let last = back.doc_id(&model.doc_names()[docs - 1]);
     let index = start.elapsed().as_secs_f64();
@@ -103,7 +113,7 @@ fn main() -> Res<()> {
     }
     let mib = bytes / (1 << 20) as f64;
     println!(
-        "{docs}\t{words}\t{k}\t{mib:.1}\t{save:.3}\t{load:.3}\t{index:.3}\t{:.0}",
+        "{docs}\t{words}\t{k}\t{mib:.1}\t{save:.3}\t{save_cpu}\t{load:.3}\t{load_cpu}\t{index:.3}\t{:.0}",
         mib / load
     );
     Ok(())
