@@ -12,6 +12,7 @@
 # = flows sent - flows stored. Prints one line per rate and, at the end, the highest rate at
 # which each lost nothing. The replay binary is taken from REPLAY (default: beside SPOT,
 # `examples/netflow_replay`: `cargo build --release --examples` builds both).
+# SPOT_ARGS adds options to `spot collect` (e.g. SPOT_ARGS="--decode-priority idle").
 # Needs nfcapd/nfdump (Debian: apt-get install nfdump). Writes under benches/out/ only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(10000 50000 100000 200000 400000 800000)
 PORT=${PORT:-29955}
 RCVBUF=${RCVBUF:-4194304}
+read -r -a SPOT_EXTRA <<< "${SPOT_ARGS:-}"
 PCAP=crates/spot-decode/tests/data/flow/exports-v5.pcap
 OUT=benches/out/collect_rate
 for b in "$SPOT" "$REPLAY"; do
@@ -40,7 +42,7 @@ spot_run() { # rate -> "stored sent seconds"
   local dir="$OUT/spot-$1" pid sent flows secs stored
   rm -rf "$dir"
   "$SPOT" collect --listen "127.0.0.1:$PORT" --out "$dir" --rotate 1h --rcvbuf "$RCVBUF" \
-    2> "$OUT/spot-$1.log" &
+    ${SPOT_EXTRA[@]+"${SPOT_EXTRA[@]}"} 2> "$OUT/spot-$1.log" &
   pid=$!
   for _ in $(seq 100); do grep -q listening "$OUT/spot-$1.log" 2>/dev/null && break; sleep 0.1; done
   read -r sent flows secs < <(replay "$1")

@@ -9,7 +9,9 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Args;
 use spot_decode::ParquetCompression;
-use spot_decode::netflow::collector::{Collector, CollectorConfig, CollectorReport};
+use spot_decode::netflow::collector::{
+    Collector, CollectorConfig, CollectorReport, DecodePriority,
+};
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
@@ -29,9 +31,21 @@ pub struct CollectArgs {
     /// absorbed up to this much; past it datagrams are dropped and counted ("queue drops").
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     queue_mb: u64,
+    /// Scheduling priority of decoding and writing (Linux): `low` (nice +10; receiving goes
+    /// first, decoding keeps a fair share of a busy machine), `idle` (SCHED_IDLE: decoding only
+    /// on otherwise idle cores; best for bursts on a machine that mostly collects) or `normal`.
+    #[arg(long, value_enum, default_value_t = Priority::Low)]
+    decode_priority: Priority,
     /// Codec of the Parquet files: none, snappy, zstd or lz4.
     #[arg(long, default_value = "zstd")]
     compression: ParquetCompression,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Low,
+    Idle,
+    Normal,
 }
 
 /// `90`, `90s`, `5m`, `1h` as a duration.
@@ -107,6 +121,11 @@ pub fn run(a: CollectArgs) -> Result<()> {
     config.rotate = a.rotate;
     config.rcvbuf = Some(a.rcvbuf);
     config.compression = a.compression;
+    config.priority = match a.decode_priority {
+        Priority::Low => DecodePriority::Low,
+        Priority::Idle => DecodePriority::Idle,
+        Priority::Normal => DecodePriority::Normal,
+    };
     config.queue_bytes = usize::try_from(a.queue_mb << 20).unwrap_or(usize::MAX);
     let collector = Collector::bind(config, stop)?;
     for addr in collector.local_addrs() {

@@ -174,6 +174,18 @@ fn collect_flushes_on_sigterm() {
 }
 
 #[test]
+fn collect_decodes_at_every_priority() {
+    for priority in ["idle", "normal"] {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut child = start_collector_with(dir.path(), port, &["--decode-priority", priority]);
+        send_all(port);
+        terminate(&mut child);
+        assert_eq!(rows(dir.path()), 2398, "--decode-priority {priority}");
+    }
+}
+
+#[test]
 fn collect_writes_the_parquet_codec_asked_for() {
     use parquet::basic::Compression;
     use parquet::file::reader::{FileReader, SerializedFileReader};

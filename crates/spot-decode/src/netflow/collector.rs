@@ -7,8 +7,8 @@
 //! counted. One decoding thread turns the datagrams into flow batches, and one writing thread
 //! encodes them as Parquet under `OUT/y=YYYY/m=MM/d=DD/h=HH/` by flow start time, so decoding
 //! and writing run side by side. On Linux those two threads run at a lower scheduling priority
-//! (nice +10) than the receivers: when cores are short, receiving wins and the queue absorbs
-//! the burst, rather than the kernel's socket buffer overflowing. Files are written as hidden
+//! than the receivers ([`DecodePriority`]): when cores are short, receiving wins and the queue
+//! absorbs the burst, rather than the kernel's socket buffer overflowing. Files are written as hidden
 //! `.flows-*.parquet` (which readers skip), then closed, synced and renamed to
 //! `flows-*.parquet` at each rotation and at shutdown: a reader never sees a half file, and
 //! after a crash every visible file is complete.
@@ -49,6 +49,23 @@ pub struct CollectorConfig {
     pub rcvbuf: Option<usize>,
     /// Codec of the Parquet files.
     pub compression: ParquetCompression,
+    /// Scheduling priority of the decoding and writing threads.
+    pub priority: DecodePriority,
+}
+
+/// Scheduling priority of a collector's decoding and writing threads (Linux; elsewhere they
+/// keep the process's priority).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecodePriority {
+    /// nice +10: receivers go first, and decoding still gets a fair share of a busy machine.
+    #[default]
+    Low,
+    /// `SCHED_IDLE`: decoding runs only on cores nothing else wants, so a burst never waits
+    /// for a core to be received; for a machine that does little but collect (on a busy one,
+    /// decoding may fall behind until the queue fills).
+    Idle,
+    /// The process's own priority.
+    Normal,
 }
 
 impl CollectorConfig {
@@ -63,6 +80,7 @@ impl CollectorConfig {
             queue_bytes: 512 << 20,
             rcvbuf: Some(32 << 20),
             compression: ParquetCompression::default(),
+            priority: DecodePriority::default(),
         }
     }
 }
@@ -190,8 +208,9 @@ impl Collector {
     ) -> Result<CollectorReport> {
         let (to_writer, writer_rx) = sync_channel::<ToWriter>(2);
         let files = RotatingFiles::new(&self.config.out, self.config.compression);
+        let priority = self.config.priority;
         let writer = std::thread::spawn(move || {
-            lower_priority();
+            lower_priority(priority);
             write_batches(files, writer_rx)
         });
         let (stop, out) = (self.stop.clone(), self.config.out.clone());
@@ -199,7 +218,7 @@ impl Collector {
         let decoding = std::thread::scope(|scope| {
             scope
                 .spawn(move || {
-                    lower_priority();
+                    lower_priority(priority);
                     let decoded = self.decode(&to_writer, rotate);
                     drop(to_writer);
                     (self, decoded)
@@ -323,16 +342,28 @@ fn write_batches(mut files: RotatingFiles, rx: Receiver<ToWriter>) -> Result<(u6
     Ok((report.files, report.flows_written))
 }
 
-/// Lowers the calling thread's scheduling priority (nice +10), so that the receive threads get
-/// the cores first; a no-op where that is not available.
-fn lower_priority() {
+/// Sets the calling thread's scheduling priority; a no-op where that is not available (the
+/// thread then keeps the process's priority).
+fn lower_priority(priority: DecodePriority) {
     #[cfg(target_os = "linux")]
-    // SAFETY: gettid has no preconditions; setpriority only reads its arguments, and on Linux
-    // PRIO_PROCESS with a thread id changes that thread alone. Failure leaves the priority as is.
+    // SAFETY: gettid has no preconditions; setpriority and sched_setscheduler only read their
+    // arguments (a valid sched_param on the stack), and on Linux a thread id given to them
+    // changes that thread alone. Failure leaves the priority as it was.
     unsafe {
         let tid = libc::gettid();
-        let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+        match priority {
+            DecodePriority::Low => {
+                let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+            }
+            DecodePriority::Idle => {
+                let param = libc::sched_param { sched_priority: 0 };
+                let _ = libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param);
+            }
+            DecodePriority::Normal => {}
+        }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = priority;
 }
 
 fn bind(addr: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<UdpSocket> {
