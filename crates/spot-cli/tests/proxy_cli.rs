@@ -325,3 +325,38 @@ fn low_risk_feedback_dismisses_a_proxy_finding() {
         "{after:?}"
     );
 }
+
+#[test]
+fn unreadable_zeek_lines_are_skipped_or_fatal_with_strict() {
+    let zeek = |n: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../spot-decode/tests/data/zeek")
+            .join(n)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // conn.log with one line cut short after its fifth record.
+    let text = std::fs::read_to_string(zeek("conn.log")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last_record = lines.iter().rposition(|l| !l.starts_with('#')).unwrap();
+    lines.insert(last_record + 1, "1795599599.000000\tCbroken\t10.0.0.9");
+    let conn = dir.path().join("conn.log");
+    std::fs::write(&conn, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("flows.csv");
+    let args = ["decode", "flow", conn.to_str().unwrap(), "--out"];
+
+    let (ok, err) = spot(&[&args[..], &[out.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    assert!(err.contains("skipped 1 unreadable lines"), "{err}");
+    assert!(
+        err.contains("conn.log:"),
+        "the skipped line is named: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count(),
+        1 + 5
+    );
+
+    let (ok, err) = spot(&[&args[..], &[out.to_str().unwrap(), "--strict"]].concat());
+    assert!(!ok, "--strict fails on the bad line");
+    assert!(err.contains("conn.log"), "{err}");
+}
