@@ -31,6 +31,7 @@ mod csv_writer;
 pub mod dns;
 mod error;
 pub mod flow;
+mod ip_text;
 mod lines;
 pub mod netflow;
 pub mod nfcapd;

@@ -14,6 +14,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use crate::ip_text::push_ip;
 use crate::schema::flow_schema;
 use crate::time::CivilTime;
 
@@ -514,36 +515,17 @@ impl FlowBatchBuilder {
 /// An address as `inet_ntop` (and so nfdump) prints it. Rust's formatting agrees except for
 /// IPv4-compatible IPv6 addresses (`::a.b.c.d`), which glibc prints with a dotted quad.
 fn write_ip(out: &mut String, ip: IpAddr) {
-    use std::fmt::Write;
-    match ip {
-        IpAddr::V4(v4) => push_dotted(out, v4.octets()),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            if s[..6] == [0; 6] && s[6] != 0 {
-                let o = v6.octets();
-                out.push_str("::");
-                push_dotted(out, [o[12], o[13], o[14], o[15]]);
-            } else {
-                let _ = write!(out, "{v6}");
-            }
+    if let IpAddr::V6(v6) = ip {
+        let s = v6.segments();
+        if s[..6] == [0; 6] && s[6] != 0 {
+            // nfdump prints IPv4-compatible addresses as `::a.b.c.d`.
+            let o = v6.octets();
+            out.push_str("::");
+            push_ip(out, IpAddr::V4(Ipv4Addr::new(o[12], o[13], o[14], o[15])));
+            return;
         }
     }
-}
-
-/// `a.b.c.d`, without going through `fmt` (this runs for three addresses of every flow).
-fn push_dotted(out: &mut String, octets: [u8; 4]) {
-    for (i, o) in octets.into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        if o >= 100 {
-            out.push(char::from(b'0' + o / 100));
-        }
-        if o >= 10 {
-            out.push(char::from(b'0' + o / 10 % 10));
-        }
-        out.push(char::from(b'0' + o % 10));
-    }
+    push_ip(out, ip);
 }
 
 fn push_int(out: &mut String, v: u64) {
