@@ -8,6 +8,7 @@ use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use spot_decode::FlowReader;
+use spot_features::WordCreator;
 use spot_features::dns::DnsWords;
 use spot_features::feedback::{FlowFeedbackRow, read_flow_feedback};
 use spot_features::flow::FlowWords;
@@ -76,6 +77,23 @@ pub fn word_counts(
         }
     };
     corpus_table(&corpus.build())
+}
+
+/// The columns word creation of `source` (`flow`, `dns` or `proxy`) reads: selecting them
+/// first lets a caller (e.g. Spark) hand over only what the words need.
+#[pyfunction]
+pub fn word_columns(source: &str) -> PyResult<Vec<String>> {
+    let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    Ok(match source {
+        "flow" => owned(FlowWords.required_columns()),
+        "dns" => owned(DnsWords::new(Default::default(), None).required_columns()),
+        "proxy" => owned(spot_decode::schema::proxy::REQUIRED),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown source {other:?}: expected flow, dns or proxy"
+            )));
+        }
+    })
 }
 
 /// Spot's flow feedback file as a table.

@@ -28,6 +28,7 @@ fn _spot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flow::read_flows, m)?)?;
     m.add_function(wrap_pyfunction!(flow::flow_words, m)?)?;
     m.add_function(wrap_pyfunction!(flow::word_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(flow::word_columns, m)?)?;
     m.add_function(wrap_pyfunction!(flow::read_flow_feedback_table, m)?)?;
     m.add_function(wrap_pyfunction!(flow::demo_flows, m)?)?;
     m.add_function(wrap_pyfunction!(dns::read_dns, m)?)?;

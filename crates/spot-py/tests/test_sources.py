@@ -161,6 +161,17 @@ def test_word_counts_of_every_source(dns, proxy):
         spot.word_counts(dns, source="smtp")
 
 
+def test_word_columns_are_enough(day, dns, proxy):
+    # The words of a table cut down to word_columns() are the words of the whole table.
+    for source, data in [("flow", day.flows), ("dns", dns), ("proxy", proxy)]:
+        need = spot.word_columns(source)
+        assert set(need) <= set(data.column_names), source
+        narrow = spot.word_counts(data.select(need), source=source)
+        assert narrow.equals(spot.word_counts(data, source=source)), source
+    with pytest.raises(ValueError, match="source"):
+        spot.word_columns("smtp")
+
+
 def test_read_flows_nfcapd():
     flows = spot.read_flows(NFCAPD)
     assert flows.num_rows > 0

@@ -63,6 +63,15 @@ def test_spark_equals_local(spark, small):
     top = spot.spark.to_arrow(spot.spark.score_flows(shuffled, again, max_results=50))
     assert top["score"].to_pylist() == want["score"].to_pylist()
 
+    # Counts added up by a Spark aggregation or by the driver give the same model.
+    for sum_on in ("spark", "driver"):
+        m = spot.spark.fit_flows(shuffled, topics=5, iterations=10, seed=0, sum_on=sum_on)
+        assert m.doc_topics().equals(local.doc_topics())
+    with pytest.raises(ValueError, match="sum_on"):
+        spot.spark.fit_flows(df, sum_on="nowhere")
+    summed = spot.spark.to_arrow(spot.spark.flow_word_counts(shuffled)).sort_by([("doc", "ascending"), ("word", "ascending")])
+    assert summed.equals(spot.flow_word_counts(small).sort_by([("doc", "ascending"), ("word", "ascending")]).cast(summed.schema))
+
 
 def test_spark_dns_equals_local(spark):
     dns = spot.read_dns(os.path.join(os.path.dirname(__file__), "data", "dns-400.pcap"), queries=True)

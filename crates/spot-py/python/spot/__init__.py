@@ -61,6 +61,7 @@ __all__ = [
     "read_flows",
     "read_proxy",
     "read_proxy_feedback",
+    "word_columns",
     "word_counts",
     "__version__",
 ]
@@ -208,6 +209,17 @@ def word_counts(
     return _table(
         _spot.word_counts(_arrow(data), source=source, top_domains=_top(top_domains), user_domain=user_domain)
     )
+
+
+def word_columns(source: str = "flow") -> "list[str]":
+    """The columns word creation of ``source`` (``"flow"``, ``"dns"`` or ``"proxy"``) reads:
+    select them first to hand over only what the words need (as :mod:`spot.spark` does).
+
+    >>> import spot
+    >>> spot.word_columns("dns")[:3]
+    ['frame_time', 'unix_tstamp', 'frame_len']
+    """
+    return list(_spot.word_columns(source))
 
 
 def flow_word_counts(data: Any) -> pa.Table:

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _PART = "_spot_partition"
+_DRIVER_SUM_PARTITIONS = 16
 _POS = "_spot_position"
 _WORD_COLUMNS = {"flow": ("src_word", "dst_word"), "dns": ("word",)}
 _MODELS = {"flow": spot.FlowModel, "dns": spot.DnsModel}
@@ -89,12 +90,18 @@ def words(df: "DataFrame", *, source: str = "flow", top_domains: Any = None, use
     return df.mapInArrow(per_partition, schema)
 
 
-def word_counts(
-    df: "DataFrame", *, source: str = "flow", top_domains: Any = None, user_domain: Optional[str] = None
-) -> "DataFrame":
-    """(``doc``, ``word``, ``count``) summed over the whole DataFrame (see :func:`spot.word_counts`)."""
-    from pyspark.sql import functions as F
+def _narrow(df: "DataFrame", source: str) -> "DataFrame":
+    """``df`` with only the columns the source's words read (:func:`spot.word_columns`): Spark
+    converts every column it hands to Python, so fewer columns make a cheaper pass. A missing
+    column is left to the words to report."""
+    need = set(spot.word_columns(source))
+    return df.select(*[c for c in df.columns if c in need])
 
+
+def _partial_counts(
+    df: "DataFrame", source: str, top_domains: Any, user_domain: Optional[str]
+) -> "DataFrame":
+    """(``doc``, ``word``, ``count``) summed within each partition, not across them."""
     _check(source)
 
     def counts(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -104,8 +111,20 @@ def word_counts(
                 table, source=source, top_domains=top_domains, user_domain=user_domain
             ).to_batches()
 
-    per_partition = df.mapInArrow(counts, "doc string, word string, count long")
-    return per_partition.groupBy("doc", "word").agg(F.sum("count").alias("count"))
+    return _narrow(df, source).mapInArrow(counts, "doc string, word string, count long")
+
+
+def _sum_counts(partial: "DataFrame") -> "DataFrame":
+    from pyspark.sql import functions as F
+
+    return partial.groupBy("doc", "word").agg(F.sum("count").alias("count"))
+
+
+def word_counts(
+    df: "DataFrame", *, source: str = "flow", top_domains: Any = None, user_domain: Optional[str] = None
+) -> "DataFrame":
+    """(``doc``, ``word``, ``count``) summed over the whole DataFrame (see :func:`spot.word_counts`)."""
+    return _sum_counts(_partial_counts(df, source, top_domains, user_domain))
 
 
 def to_arrow(df: "DataFrame") -> pa.Table:
@@ -123,17 +142,29 @@ def fit(
     dupfactor: int = 1000,
     top_domains: Any = None,
     user_domain: Optional[str] = None,
+    sum_on: str = "auto",
     **model: Any,
 ) -> spot.Model:
     """Fits the ``source``'s model (:class:`spot.FlowModel`, :class:`spot.DnsModel`) on a
     DataFrame: (document, word) counts by Spark, the engine once on the driver. ``model``:
     the model's keyword arguments (``topics``, ``alpha``, ``beta``, ``iterations``, ``seed``,
     ``optimizer``, ``tolerance``; ``feedback_proto`` for flows). The same data and seed give
-    the same model as :meth:`spot.Model.fit`."""
+    the same model as :meth:`spot.Model.fit`.
+
+    ``sum_on``: where the per-partition counts are added up. ``"spark"``: by a Spark
+    aggregation, so the driver receives each (document, word) pair once. ``"driver"``: the
+    driver receives every partition's counts and adds them up itself, which saves a shuffle but
+    receives a pair once per partition that holds it. ``"auto"`` (default): the driver when the
+    DataFrame has at most 16 partitions, Spark otherwise. The model is the same either way."""
     _check(source)
+    if sum_on not in ("auto", "spark", "driver"):
+        raise ValueError(f"sum_on must be 'auto', 'spark' or 'driver', not {sum_on!r}")
     fit_kwargs = {"feedback_proto": model.pop("feedback_proto")} if "feedback_proto" in model else {}
     words_kwargs = {"top_domains": top_domains, "user_domain": user_domain} if source == "dns" else {}
-    counts = to_arrow(word_counts(df, source=source, top_domains=top_domains, user_domain=user_domain))
+    counts_df = _partial_counts(df, source, top_domains, user_domain)
+    if sum_on == "spark" or (sum_on == "auto" and df.rdd.getNumPartitions() > _DRIVER_SUM_PARTITIONS):
+        counts_df = _sum_counts(counts_df)
+    counts = to_arrow(counts_df)
     m = _MODELS[source](**model, **words_kwargs)
     return m.fit_counts(counts, feedback=feedback, dupfactor=dupfactor, **fit_kwargs)
 
@@ -205,11 +236,13 @@ def fit_flows(
     feedback: Optional[str] = None,
     dupfactor: int = 1000,
     feedback_proto: str = "TCP",
+    sum_on: str = "auto",
 ) -> spot.FlowModel:
     """Fits a :class:`spot.FlowModel` on a DataFrame of flows (see :func:`fit`)."""
     m = fit(
         df,
         source="flow",
+        sum_on=sum_on,
         feedback=feedback,
         dupfactor=dupfactor,
         topics=topics,
