@@ -21,6 +21,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--input", required=True)
     p.add_argument("--master", default="local[2]")
+    p.add_argument("--runs", type=int, default=2, help="runs of spot's two paths (the best is kept)")
     p.add_argument("--no-mllib", action="store_true", help="skip the PySpark + MLlib re-implementation of Spot")
     a = p.parse_args()
     from pyspark.sql import SparkSession
@@ -39,16 +40,23 @@ def main() -> None:
     df = spark.read.parquet(a.input).cache()
     rows = df.count()
 
-    start = time.perf_counter()
-    model = spot.spark.fit_flows(df, seed=SEED)
-    top = spot.spark.to_arrow(spot.spark.score_flows(df, model, max_results=MAX_RESULTS))
-    spark_s = time.perf_counter() - start
+    # Best of RUNS: the first run also starts Spark's Python workers and warms the JVM; the
+    # re-implementation below runs after, in the same warm session.
+    spark_runs, local_runs = [], []
+    for _ in range(a.runs):
+        start = time.perf_counter()
+        model = spot.spark.fit_flows(df, seed=SEED)
+        top = spot.spark.to_arrow(spot.spark.score_flows(df, model, max_results=MAX_RESULTS))
+        spark_runs.append(time.perf_counter() - start)
 
-    start = time.perf_counter()
-    flows = pq.read_table(a.input)
-    local = spot.FlowModel(seed=SEED).fit(flows)
-    want = local.score(flows, max_results=MAX_RESULTS)
-    local_s = time.perf_counter() - start
+        start = time.perf_counter()
+        flows = pq.read_table(a.input)
+        local = spot.FlowModel(seed=SEED).fit(flows)
+        want = local.score(flows, max_results=MAX_RESULTS)
+        local_runs.append(time.perf_counter() - start)
+    spark_s, local_s = min(spark_runs), min(local_runs)
+    print("spot.spark runs: " + ", ".join(f"{x:.2f} s" for x in spark_runs)
+          + "; single machine runs: " + ", ".join(f"{x:.2f} s" for x in local_runs))
     mllib_s = None
     if not a.no_mllib:
         here = os.path.dirname(os.path.abspath(__file__))

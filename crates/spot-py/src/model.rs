@@ -359,6 +359,33 @@ impl Model {
         Ok(summary.into())
     }
 
+    /// Apache Spot's score of every row of `data`, in input order, null for invalid rows: no
+    /// threshold, no sorting (a column to attach to the rows, as `spot.spark` does).
+    fn row_scores(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<ArrowStream> {
+        let model = self.fitted()?;
+        let input = import(data)?;
+        let source = self.source.clone();
+        let scores = py
+            .detach(|| -> Result<Vec<ArrayRef>, FeatureError> {
+                let creator = source.creator(Some(&input), &Feedback::None, 0)?;
+                input
+                    .batches
+                    .iter()
+                    .map(|b| {
+                        let words = creator.as_dyn().words(b)?;
+                        Ok(Arc::new(spot_score::score_words(&model, &words)) as ArrayRef)
+                    })
+                    .collect()
+            })
+            .map_err(crate::errors::feature_err)?;
+        let schema = Arc::new(Schema::new(vec![Field::new("score", DataType::Float64, true)]));
+        let batches = scores
+            .into_iter()
+            .map(|c| RecordBatch::try_new(schema.clone(), vec![c]).map_err(arrow_err))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Batches { schema, batches }.into())
+    }
+
     /// Scores records; returns the kept rows and the run's summary. `mode="spot"`: Apache
     /// Spot's scores, score ≤ threshold, lowest first. `mode="combined"` (flows): the topic
     /// score with the behavioural detectors, as `spot ml flow`'s default.

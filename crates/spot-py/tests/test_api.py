@@ -154,6 +154,16 @@ def test_model_errors(day):
         spot.FlowModel().fit(day.flows.slice(0, 0))
 
 
+def test_row_scores_are_the_scores_in_input_order(day, model):
+    scores = model.row_scores(day.flows)
+    assert len(scores) == day.flows.num_rows
+    top = model.score(day.flows, max_results=25)
+    assert top["score"].to_pylist() == sorted(s for s in scores.to_pylist() if s is not None)[:25]
+    # The kept rows carry the score of their own row.
+    by_id = dict(zip(day.flows["id"].to_pylist(), scores.to_pylist()))
+    assert all(by_id[i] == s for i, s in zip(top["id"].to_pylist(), top["score"].to_pylist()))
+
+
 def test_empty_input_scores_to_an_empty_table(day, model):
     out = model.score(day.flows.slice(0, 0))
     assert out.num_rows == 0

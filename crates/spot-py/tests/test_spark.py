@@ -73,6 +73,17 @@ def test_spark_equals_local(spark, small):
     assert summed.equals(spot.flow_word_counts(small).sort_by([("doc", "ascending"), ("word", "ascending")]).cast(summed.schema))
 
 
+def test_spark_scores_by_partition_without_arrow_udf(spark, small, monkeypatch):
+    # PySpark < 4.1 has no Arrow UDFs: whole partitions go through Model.score instead.
+    df = spark.createDataFrame(small.to_pandas()).repartition(3)
+    model = spot.spark.fit_flows(df, topics=5, iterations=10, seed=0)
+    by_udf = spot.spark.to_arrow(spot.spark.score_flows(df, model, max_results=40, threshold=0.5))
+    monkeypatch.setattr(spot.spark, "_USE_ARROW_UDF", False)
+    by_partition = spot.spark.to_arrow(spot.spark.score_flows(df, model, max_results=40, threshold=0.5))
+    assert by_partition.equals(by_udf)
+    assert by_udf["score"].to_pylist() == model.score(small, max_results=40, threshold=0.5)["score"].to_pylist()
+
+
 def test_spark_dns_equals_local(spark):
     dns = spot.read_dns(os.path.join(os.path.dirname(__file__), "data", "dns-400.pcap"), queries=True)
     df = spark.createDataFrame(dns.to_pandas()).repartition(2)

@@ -362,6 +362,19 @@ class Model:
             )
         return _table(stream)
 
+    def row_scores(self, data: Any) -> pa.Array:
+        """Apache Spot's score of every row of ``data``, in input order, null for invalid rows:
+        no threshold and no sorting, a column to attach to the rows (:mod:`spot.spark` scores
+        this way).
+
+        >>> import spot
+        >>> day = spot.demo.flows(seed=1, workstations=20)
+        >>> m = spot.FlowModel(topics=5).fit(day.flows)
+        >>> len(m.row_scores(day.flows)) == day.flows.num_rows
+        True
+        """
+        return _table(self._inner.row_scores(_arrow(data)))["score"].combine_chunks()
+
     def fold_in(self, data: Any, *, iterations: int = 50) -> int:
         """Adds the hosts of ``data`` the model has not seen (their topic mixtures inferred,
         topics fixed), so that a saved model scores them like training hosts instead of 0 (the

@@ -24,6 +24,7 @@ On a cluster, ship the wheel to the executors (``spark-submit --py-files spot_py
 from __future__ import annotations
 
 import pickle
+import uuid
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import pyarrow as pa
@@ -45,7 +46,6 @@ __all__ = [
     "words",
 ]
 
-_PART = "_spot_partition"
 _DRIVER_SUM_PARTITIONS = 16
 _POS = "_spot_position"
 _WORD_COLUMNS = {"flow": ("src_word", "dst_word"), "dns": ("word",)}
@@ -169,6 +169,23 @@ def fit(
     return m.fit_counts(counts, feedback=feedback, dupfactor=dupfactor, **fit_kwargs)
 
 
+_LOADED: "tuple[str, Any]" = ("", None)
+
+
+class _Shipped:
+    """A model broadcast to the executors, unpickled once per Python worker (not per batch)."""
+
+    def __init__(self, df: "DataFrame", model: spot.Model) -> None:
+        self.token = uuid.uuid4().hex
+        self.blob = df.sparkSession.sparkContext.broadcast(pickle.dumps(model))
+
+    def model(self) -> Any:
+        global _LOADED
+        if _LOADED[0] != self.token:
+            _LOADED = (self.token, pickle.loads(self.blob.value))
+        return _LOADED[1]
+
+
 def score(
     df: "DataFrame",
     model: spot.Model,
@@ -178,18 +195,58 @@ def score(
 ) -> "DataFrame":
     """Scores a DataFrame with ``model`` (broadcast once): the rows with score ≤ ``threshold``,
     at most ``max_results``, lowest score first, ties in input order (partition order, then row
-    order), with a ``score`` column."""
+    order), with a ``score`` column.
+
+    With PySpark ≥ 4.1 the score is an Arrow UDF over only the columns the words read
+    (:func:`spot.word_columns`), attached to the rows by Spark, which then keeps the top rows;
+    older versions hand whole partitions to :func:`spot.Model.score` and merge their top rows."""
     _check(model.source)
+    shipped = _Shipped(df, model)
+    if _USE_ARROW_UDF:
+        scored = _scored_by_udf(df, model.source, shipped)
+    else:
+        scored = _scored_by_partition(df, shipped, threshold, max_results)
+    scored = scored.where(scored["score"] <= threshold).orderBy("score", _POS)
+    if max_results is not None:
+        scored = scored.limit(max_results)
+    return scored.drop(_POS)
+
+
+def _arrow_udf_available() -> bool:
+    try:
+        from pyspark.sql import functions as F
+
+        return hasattr(F, "arrow_udf")
+    except ImportError:  # pragma: no cover
+        return False
+
+
+_USE_ARROW_UDF = _arrow_udf_available()
+
+
+def _scored_by_udf(df: "DataFrame", source: str, shipped: _Shipped) -> "DataFrame":
+    """``df`` with ``score`` from a scalar Arrow UDF and ``_POS`` (partition, then row)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.functions import ArrowUDFType
+
+    def row_scores(rows: pa.Array) -> pa.Array:
+        return shipped.model().row_scores(pa.RecordBatch.from_struct_array(rows))
+
+    udf = F.arrow_udf(row_scores, "double", ArrowUDFType.SCALAR)
+    need = set(spot.word_columns(source))
+    inputs = F.struct(*[F.col(c) for c in df.columns if c in need])
+    # monotonically_increasing_id is the partition index, then the row's position in it.
+    return df.withColumn("score", udf(inputs)).withColumn(_POS, F.monotonically_increasing_id())
+
+
+def _scored_by_partition(
+    df: "DataFrame", shipped: _Shipped, threshold: float, max_results: Optional[int]
+) -> "DataFrame":
+    """Each partition's own top rows by :meth:`spot.Model.score`, with ``_POS``."""
     t = _types()
-    spark = df.sparkSession
-    blob = spark.sparkContext.broadcast(pickle.dumps(model))
     schema = t.StructType(
         list(df.schema.fields)
-        + [
-            t.StructField("score", t.DoubleType(), True),
-            t.StructField(_PART, t.LongType(), False),
-            t.StructField(_POS, t.LongType(), False),
-        ]
+        + [t.StructField("score", t.DoubleType(), True), t.StructField(_POS, t.LongType(), False)]
     )
 
     def per_partition(it: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -198,19 +255,13 @@ def score(
         table = _batches(it)
         if table is None:
             return
-        local = pickle.loads(blob.value)
-        out = local.score(table, threshold=threshold, max_results=max_results)
-        n = out.num_rows
+        out = shipped.model().score(table, threshold=threshold, max_results=max_results)
         ctx = TaskContext.get()
         part = ctx.partitionId() if ctx is not None else 0
-        out = out.append_column(pa.field(_PART, pa.int64(), False), pa.array([part] * n, pa.int64()))
-        out = out.append_column(pa.field(_POS, pa.int64(), False), pa.array(range(n), pa.int64()))
-        yield from out.to_batches()
+        pos = pa.array([(part << 33) + i for i in range(out.num_rows)], pa.int64())
+        yield from out.append_column(pa.field(_POS, pa.int64(), False), pos).to_batches()
 
-    scored = df.mapInArrow(per_partition, schema).orderBy("score", _PART, _POS)
-    if max_results is not None:
-        scored = scored.limit(max_results)
-    return scored.drop(_PART, _POS)
+    return df.mapInArrow(per_partition, schema)
 
 
 def flow_words(df: "DataFrame") -> "DataFrame":
