@@ -54,6 +54,34 @@ fn add_scaled(acc: &mut [f64], gamma: &[f64], count: f64) {
     }
 }
 
+/// `x · inv`, element by element.
+fn scaled(x: &[f64], inv: &[f64]) -> Vec<f64> {
+    x.iter().zip(inv).map(|(a, b)| a * b).collect()
+}
+
+/// Adds `count · gamma` to `acc` for the responsibilities `gamma ∝ x · y` (element by element),
+/// normalized on the way. The normalizing sum runs in four independent lanes, so that it is not
+/// one long chain of dependent additions.
+#[inline]
+fn add_product(acc: &mut [f64], x: &[f64], y: &[f64], count: f64) {
+    let mut lanes = [0.0f64; 4];
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
+    for (a, b) in xs.zip(ys) {
+        for l in 0..4 {
+            lanes[l] += a[l] * b[l];
+        }
+    }
+    let mut sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (a, b) in x_rest.iter().zip(y_rest) {
+        sum += a * b;
+    }
+    let scale = count / sum;
+    for ((o, a), b) in acc.iter_mut().zip(x).zip(y) {
+        *o += a * b * scale;
+    }
+}
+
 impl TopicModel for EmLda {
     fn name(&self) -> &'static str {
         "em"
@@ -122,27 +150,25 @@ impl TopicModel for EmLda {
         let mut convergence = Convergence::new(self.config.tolerance);
         for it in 0..iterations {
             let inv: Vec<f64> = n_k.iter().map(|n| 1.0 / (n + w_eta1)).collect();
-            let gamma = |d: usize, w: usize, g: &mut [f64]| {
-                let nd = &n_dk[d * k..(d + 1) * k];
-                let nw = &n_wk[w * k..(w + 1) * k];
-                for j in 0..k {
-                    g[j] = (nw[j] + eta1) * (nd[j] + alpha1) * inv[j];
-                }
-            };
+            // gamma_k = (N_wk + beta − 1)(N_dk + alpha − 1) / (N_k + W(beta − 1)): the shifted
+            // counts once per iteration, the document or word factor (with 1 / (N_k + ...))
+            // once per document or word, then one product per token and topic.
+            let nd1: Vec<f64> = n_dk.iter().map(|x| x + alpha1).collect();
+            let nw1: Vec<f64> = n_wk.iter().map(|x| x + eta1).collect();
             let mut next_dk = vec![0.0f64; d_n * k];
             next_dk.par_chunks_mut(k).enumerate().for_each(|(d, acc)| {
-                let mut g = vec![0.0; k];
+                let f = scaled(&nd1[d * k..(d + 1) * k], &inv);
                 for e in doc_ptr[d]..doc_ptr[d + 1] {
-                    gamma(d, words[e] as usize, &mut g);
-                    add_scaled(acc, &g, counts[e]);
+                    let w = words[e] as usize;
+                    add_product(acc, &nw1[w * k..(w + 1) * k], &f, counts[e]);
                 }
             });
             let mut next_wk = vec![0.0f64; w_n * k];
             next_wk.par_chunks_mut(k).enumerate().for_each(|(w, acc)| {
-                let mut g = vec![0.0; k];
+                let f = scaled(&nw1[w * k..(w + 1) * k], &inv);
                 for &e in t.word(w) {
-                    gamma(t.entry_doc[e as usize] as usize, w, &mut g);
-                    add_scaled(acc, &g, counts[e as usize]);
+                    let d = t.entry_doc[e as usize] as usize;
+                    add_product(acc, &nd1[d * k..(d + 1) * k], &f, counts[e as usize]);
                 }
             });
             n_dk = next_dk;

@@ -378,7 +378,11 @@ impl Model {
                     .collect()
             })
             .map_err(crate::errors::feature_err)?;
-        let schema = Arc::new(Schema::new(vec![Field::new("score", DataType::Float64, true)]));
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "score",
+            DataType::Float64,
+            true,
+        )]));
         let batches = scores
             .into_iter()
             .map(|c| RecordBatch::try_new(schema.clone(), vec![c]).map_err(arrow_err))
