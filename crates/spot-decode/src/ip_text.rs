@@ -42,6 +42,22 @@ pub(crate) fn octet(o: u8) -> &'static str {
     &OCTET_TEXT[at..at + len]
 }
 
+/// Appends an IPv4 address in dotted decimal, assembled on the stack and copied once.
+pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
+    // Each octet's 3-byte slot is copied whole, then the cursor moves past its digits; the
+    // last slot and dot land inside the 16 bytes.
+    let mut t = [0u8; 16];
+    let mut n = 0;
+    for o in a.octets() {
+        let at = o as usize * 3;
+        t[n..n + 3].copy_from_slice(&OCTET_SLOTS[at..at + 3]);
+        n += 1 + (o >= 10) as usize + (o >= 100) as usize;
+        t[n] = b'.';
+        n += 1;
+    }
+    out.extend_from_slice(&t[..n - 1]);
+}
+
 /// Appends an address in the usual text form; IPv4 without the formatting machinery.
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
