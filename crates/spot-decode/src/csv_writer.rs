@@ -192,7 +192,7 @@ const SPECIAL: [bool; 256] = {
 };
 
 /// Whether a field holding `v` is quoted: it holds `,` `"` `\r` or `\n`.
-fn needs_quotes(v: &[u8]) -> bool {
+pub(crate) fn needs_quotes(v: &[u8]) -> bool {
     if v.len() >= 64 {
         memchr::memchr3(b',', b'"', b'\n', v).is_some() || memchr::memchr(b'\r', v).is_some()
     } else {

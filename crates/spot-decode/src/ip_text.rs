@@ -42,8 +42,9 @@ pub(crate) fn octet(o: u8) -> &'static str {
     &OCTET_TEXT[at..at + len]
 }
 
-/// Appends an IPv4 address in dotted decimal, assembled on the stack and copied once.
-pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
+/// An IPv4 address in dotted decimal: the text is the first `len` bytes of the array (which
+/// callers may copy whole, a fixed-size copy, and then count `len`).
+pub(crate) fn ipv4_text(a: std::net::Ipv4Addr) -> ([u8; 16], usize) {
     // Each octet's 3-byte slot is copied whole, then the cursor moves past its digits; the
     // last slot and dot land inside the 16 bytes.
     let mut t = [0u8; 16];
@@ -55,7 +56,13 @@ pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
         t[n] = b'.';
         n += 1;
     }
-    out.extend_from_slice(&t[..n - 1]);
+    (t, n - 1)
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
+    let (t, n) = ipv4_text(a);
+    out.extend_from_slice(&t[..n]);
 }
 
 /// Appends an address in the usual text form; IPv4 without the formatting machinery.

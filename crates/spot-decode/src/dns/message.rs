@@ -654,8 +654,19 @@ fn read_name_bytes(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, D
         if !out.is_empty() {
             out.push(b'.');
         }
-        push_label(out, label);
+        out.extend_from_slice(label);
     })?;
+    // One check over the whole name (no early exit: it runs over whole words).
+    if !out.iter().fold(true, |ok, &c| ok & printable(c)) {
+        // Rare: bytes to write `\xHH`. Walk again, escaping.
+        out.clear();
+        walk_name(msg, pos, |label| {
+            if !out.is_empty() {
+                out.push(b'.');
+            }
+            push_label(out, label);
+        })?;
+    }
     if out.is_empty() {
         out.extend_from_slice(b"<Root>");
     }
@@ -719,12 +730,6 @@ fn walk_name(msg: &[u8], pos: usize, mut on_label: impl FnMut(&[u8])) -> Result<
 
 /// Appends a label: printable ASCII (space to `~`) as is, any other byte as `\xHH`.
 fn push_label(out: &mut Vec<u8>, label: &[u8]) {
-    let printable = |c: u8| c.wrapping_sub(0x20) < 0x5f;
-    // No early exit: the check runs over whole words.
-    if label.iter().fold(true, |ok, &c| ok & printable(c)) {
-        out.extend_from_slice(label);
-        return;
-    }
     for &c in label {
         if printable(c) {
             out.push(c);
@@ -733,6 +738,11 @@ fn push_label(out: &mut Vec<u8>, label: &[u8]) {
             out.extend_from_slice(&[b'\\', b'x', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
         }
     }
+}
+
+/// Printable ASCII: space to `~`.
+fn printable(c: u8) -> bool {
+    c.wrapping_sub(0x20) < 0x5f
 }
 
 /// A name built by [`read_name_bytes`] as text: it is ASCII, so the check always passes (one

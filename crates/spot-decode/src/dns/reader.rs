@@ -612,7 +612,7 @@ fn handle_packet<S: RowSink>(
                 dst: ipp.dst,
                 src_port: u.src_port,
                 dst_port: u.dst_port,
-                transport: "udp",
+                tcp: false,
             };
             message(opts, &origin, u.payload, rows, stats, state);
         }
@@ -640,7 +640,7 @@ fn handle_packet<S: RowSink>(
                 dst: ipp.dst,
                 src_port: seg.src_port,
                 dst_port: seg.dst_port,
-                transport: "tcp",
+                tcp: true,
             };
             for m in scratch.iter() {
                 message(opts, &origin, m, rows, stats, state);

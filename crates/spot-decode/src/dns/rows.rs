@@ -19,7 +19,7 @@ use super::message::{Header, RDataRef, RecordRef, Section, Visitor};
 use super::reader::dns_capture_schema;
 use crate::capture::Packet;
 use crate::csv_writer;
-use crate::ip_text::{HEX, push_ipv4_bytes, push_ipv6};
+use crate::ip_text::{HEX, ipv4_text, push_ipv4_bytes, push_ipv6};
 
 /// Where a DNS message came from.
 pub(super) struct Origin<'p> {
@@ -28,7 +28,15 @@ pub(super) struct Origin<'p> {
     pub dst: IpAddr,
     pub src_port: u16,
     pub dst_port: u16,
-    pub transport: &'static str,
+    /// Over TCP (else UDP).
+    pub tcp: bool,
+}
+
+impl Origin<'_> {
+    /// `udp` or `tcp`.
+    pub fn transport(&self) -> &'static str {
+        if self.tcp { "tcp" } else { "udp" }
+    }
 }
 
 /// What one message contributes to its row; buffers are reused from message to message.
@@ -145,6 +153,8 @@ pub(super) struct FrameTime {
     /// The text as a CSV field begins: `"Nov 25, 2026 09:38:00` when the whole field needs
     /// quotes (the comma after the day: always, in practice), else as `text`.
     csv: Vec<u8>,
+    /// `csv` in a fixed-size array, copied whole into rows (when it fits).
+    csv_fixed: [u8; 32],
     quoted: bool,
 }
 
@@ -164,6 +174,9 @@ impl FrameTime {
             self.text[n - 2..].copy_from_slice(&d);
             let n = self.csv.len();
             self.csv[n - 2..].copy_from_slice(&d);
+            if n <= self.csv_fixed.len() {
+                self.csv_fixed[n - 2..n].copy_from_slice(&d);
+            }
         } else {
             let dt = DateTime::from_timestamp(sec, 0);
             self.exact = dt.is_some();
@@ -179,6 +192,9 @@ impl FrameTime {
             if self.quoted {
                 // The fraction and ` UTC` follow before the closing quote.
                 self.csv.pop();
+            }
+            if let Some(f) = self.csv_fixed.get_mut(..self.csv.len()) {
+                f.copy_from_slice(&self.csv);
             }
         }
         self.sec = Some(sec);
@@ -204,14 +220,126 @@ impl FrameTime {
         out.extend_from_slice(&Self::tail(nsec));
     }
 
-    /// Appends the time as a CSV field.
-    fn push_csv(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
+    /// Writes the time as a CSV field.
+    fn put_csv(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
         self.at(sec);
-        out.extend_from_slice(&self.csv);
-        out.extend_from_slice(&Self::tail(nsec));
-        if self.quoted {
-            out.push(b'"');
+        let n = self.csv.len();
+        if n <= self.csv_fixed.len() {
+            row.fixed(&self.csv_fixed, n);
+        } else {
+            row.bytes(&self.csv);
         }
+        row.fixed(&Self::tail(nsec), 14);
+        if self.quoted {
+            row.byte(b'"');
+        }
+    }
+}
+
+/// Room made at once for the fixed-width fields of a CSV row.
+const ROW_ROOM: usize = 256;
+
+/// A CSV row being written into the end of a buffer. Small fields are copied as fixed-size
+/// arrays (no call to `memcpy` for a few bytes) into room made ahead, and the cursor then moves
+/// past their actual length; [`Row::end`] cuts the buffer after the row.
+struct Row<'a> {
+    buf: &'a mut Vec<u8>,
+    at: usize,
+}
+
+impl<'a> Row<'a> {
+    fn start(buf: &'a mut Vec<u8>) -> Self {
+        let at = buf.len();
+        buf.resize(at + ROW_ROOM, 0);
+        Row { buf, at }
+    }
+
+    /// Makes sure `n` more bytes fit.
+    #[inline]
+    fn room(&mut self, n: usize) {
+        if self.at + n > self.buf.len() {
+            self.buf.resize(self.at + n + ROW_ROOM, 0);
+        }
+    }
+
+    /// Writes the first `len` bytes of `v` (copying all of it).
+    #[inline]
+    fn fixed<const N: usize>(&mut self, v: &[u8; N], len: usize) {
+        self.room(N);
+        self.buf[self.at..self.at + N].copy_from_slice(v);
+        self.at += len.min(N);
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.room(1);
+        self.buf[self.at] = b;
+        self.at += 1;
+    }
+
+    fn bytes(&mut self, v: &[u8]) {
+        self.room(v.len());
+        self.buf[self.at..self.at + v.len()].copy_from_slice(v);
+        self.at += v.len();
+    }
+
+    /// An integer in decimal, written digit pairs backwards from its end.
+    #[inline]
+    fn int(&mut self, v: i64) {
+        self.room(20);
+        if v < 0 {
+            self.buf[self.at] = b'-';
+            self.at += 1;
+        }
+        let mut u = v.unsigned_abs();
+        let n = u.checked_ilog10().unwrap_or(0) as usize + 1;
+        let mut i = self.at + n;
+        while u >= 100 {
+            let d = (u % 100) as usize * 2;
+            u /= 100;
+            i -= 2;
+            self.buf[i..i + 2].copy_from_slice(&DIGITS2[d..d + 2]);
+        }
+        if u >= 10 {
+            let d = u as usize * 2;
+            self.buf[i - 2..i].copy_from_slice(&DIGITS2[d..d + 2]);
+        } else {
+            self.buf[i - 1] = b'0' + u as u8;
+        }
+        self.at += n;
+    }
+
+    fn ipv4(&mut self, a: Ipv4Addr) {
+        let (t, n) = ipv4_text(a);
+        self.fixed(&t, n);
+    }
+
+    fn ip(&mut self, ip: IpAddr) {
+        match ip {
+            IpAddr::V4(a) => self.ipv4(a),
+            IpAddr::V6(a) => self.ipv6(a),
+        }
+    }
+
+    fn ipv6(&mut self, a: Ipv6Addr) {
+        let mut s = String::with_capacity(39);
+        push_ipv6(&mut s, a);
+        self.bytes(s.as_bytes());
+    }
+
+    /// A CSV field, quoted if it needs to be.
+    fn field(&mut self, v: &[u8]) {
+        if csv_writer::needs_quotes(v) {
+            let mut q = Vec::with_capacity(v.len() + 8);
+            csv_writer::field(&mut q, v);
+            self.bytes(&q);
+        } else {
+            self.bytes(v);
+        }
+    }
+
+    fn end(self) {
+        self.buf.truncate(self.at);
     }
 }
 
@@ -410,7 +538,7 @@ impl RowSink for ArrowRows {
         }
         self.src_port.append_value(o.src_port as i32);
         self.dst_port.append_value(o.dst_port as i32);
-        self.transport.push(o.transport.as_bytes());
+        self.transport.push(o.transport().as_bytes());
         self.dns_id.append_value(header.id as i32);
         self.dns_qr.append_value(response as i32);
         self.ancount.append_value(header.ancount as i32);
@@ -510,10 +638,6 @@ impl CsvRows {
     }
 }
 
-fn int(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
 impl RowSink for CsvRows {
     type Out = Vec<u8>;
 
@@ -540,62 +664,70 @@ impl RowSink for CsvRows {
         }
         self.rows += 1;
         let pkt = o.pkt;
-        let b = &mut self.buf;
+        let mut r = Row::start(&mut self.buf);
         // The columns of `dns_capture_schema`, as `ArrowRows::push` fills them.
-        self.time.push_csv(b, pkt.ts_sec, pkt.ts_nsec);
-        b.push(b',');
-        int(b, pkt.ts_sec);
-        b.push(b',');
-        int(b, pkt.orig_len as i32 as i64);
-        b.push(b',');
-        push_ip(b, o.src);
-        b.push(b',');
-        push_ip(b, o.dst);
-        b.push(b',');
+        self.time.put_csv(&mut r, pkt.ts_sec, pkt.ts_nsec);
+        r.byte(b',');
+        r.int(pkt.ts_sec);
+        r.byte(b',');
+        r.int(pkt.orig_len as i32 as i64);
+        r.byte(b',');
+        r.ip(o.src);
+        r.byte(b',');
+        r.ip(o.dst);
+        r.byte(b',');
         if m.has_question {
-            csv_writer::field(b, m.qname.as_bytes());
-            b.push(b',');
-            b.extend_from_slice(&class_text(m.qclass));
-            b.push(b',');
-            int(b, m.qtype as i64);
+            r.field(m.qname.as_bytes());
+            r.byte(b',');
+            r.fixed(&class_text(m.qclass), 6);
+            r.byte(b',');
+            r.int(m.qtype as i64);
         } else {
-            b.push(b',');
-            b.push(b',');
+            r.fixed(b",,", 2);
         }
-        b.push(b',');
+        r.byte(b',');
         let response = header.is_response();
         if response {
-            int(b, header.rcode() as i64);
+            r.int(header.rcode() as i64);
         }
-        b.push(b',');
+        r.byte(b',');
         if let Some(&a) = m.a.first() {
-            push_ipv4_bytes(b, a);
+            r.ipv4(a);
         }
-        b.push(b',');
-        int(b, o.src_port as i64);
-        b.push(b',');
-        int(b, o.dst_port as i64);
-        b.push(b',');
-        b.extend_from_slice(o.transport.as_bytes());
-        b.push(b',');
-        int(b, header.id as i64);
-        b.push(b',');
-        b.push(if response { b'1' } else { b'0' });
-        b.push(b',');
-        int(b, header.ancount as i64);
-        b.push(b',');
-        push_joined(b, &m.a, push_ipv4_bytes);
-        b.push(b',');
-        push_joined(b, &m.aaaa, push_v6);
-        b.push(b',');
-        csv_writer::field(b, m.cname.as_bytes());
-        b.push(b',');
+        r.byte(b',');
+        r.int(o.src_port as i64);
+        r.byte(b',');
+        r.int(o.dst_port as i64);
+        r.byte(b',');
+        r.fixed(o.transport().as_bytes().try_into().unwrap_or(b"udp"), 3);
+        r.byte(b',');
+        r.int(header.id as i64);
+        r.fixed(if response { b",1," } else { b",0," }, 3);
+        r.int(header.ancount as i64);
+        r.byte(b',');
+        for (i, &a) in m.a.iter().enumerate() {
+            if i > 0 {
+                r.byte(b'|');
+            }
+            r.ipv4(a);
+        }
+        r.byte(b',');
+        for (i, &a) in m.aaaa.iter().enumerate() {
+            if i > 0 {
+                r.byte(b'|');
+            }
+            r.ipv6(a);
+        }
+        r.byte(b',');
+        r.field(m.cname.as_bytes());
+        r.byte(b',');
         if let Some(t) = m.min_ttl {
-            int(b, t as i64);
+            r.int(t as i64);
         }
-        b.push(b',');
-        int(b, pkt.frame_number as i64);
-        b.push(b'\n');
+        r.byte(b',');
+        r.int(pkt.frame_number as i64);
+        r.byte(b'\n');
+        r.end();
     }
 
     fn finish(&mut self) -> Result<Vec<u8>, ArrowError> {
@@ -621,7 +753,9 @@ mod tests {
         let mut text = Vec::new();
         t.push(&mut text, sec, nsec);
         let mut csv = Vec::new();
-        t.push_csv(&mut csv, sec, nsec);
+        let mut row = Row::start(&mut csv);
+        t.put_csv(&mut row, sec, nsec);
+        row.end();
         let text = String::from_utf8(text).unwrap();
         let mut want = Vec::new();
         csv_writer::field(&mut want, text.as_bytes());
@@ -664,6 +798,42 @@ mod tests {
             "Nov  6, 2026 21:20:00.000000005 UTC"
         );
         assert_eq!(fresh(i64::MAX, 0), "Jan  1, 1970 00:00:00.000000000 UTC");
+    }
+
+    #[test]
+    fn integers_and_fields_in_rows() {
+        let mut out = b"x".to_vec();
+        let mut row = Row::start(&mut out);
+        let ints = [
+            0,
+            7,
+            10,
+            99,
+            100,
+            65_535,
+            -1,
+            -10,
+            1_795_599_592,
+            i64::MAX,
+            i64::MIN,
+            i32::MIN as i64,
+        ];
+        for v in ints {
+            row.int(v);
+            row.byte(b',');
+        }
+        row.field(b"a,b\"c");
+        row.field(b"plain");
+        // Longer than the room made ahead.
+        row.bytes(&[b'z'; 3 * ROW_ROOM]);
+        row.end();
+        let mut want = b"x".to_vec();
+        for v in ints {
+            want.extend_from_slice(format!("{v},").as_bytes());
+        }
+        want.extend_from_slice(b"\"a,b\"\"c\"plain");
+        want.extend_from_slice(&[b'z'; 3 * ROW_ROOM]);
+        assert_eq!(out, want);
     }
 
     #[test]
