@@ -1,6 +1,7 @@
 //! `spot decode dns` and `spot ml dns`.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -135,8 +136,11 @@ enum Sink {
 
 pub fn decode(args: &DecodeDnsArgs) -> Result<()> {
     let reader = args.capture.reader(&args.input, args.batch_size)?;
-    let mut sink = if args.out.extension().is_some() {
-        OutputFormat::from_path(&args.out)?;
+    let file = args.out.extension().is_some();
+    if file && OutputFormat::from_path(&args.out)? == OutputFormat::Csv {
+        return decode_csv(args, &reader);
+    }
+    let mut sink = if file {
         Sink::File(Box::new(BatchWriter::create(&args.out, &reader.schema())?))
     } else {
         Sink::Hive(HourlyParquet {
@@ -173,7 +177,54 @@ pub fn decode(args: &DecodeDnsArgs) -> Result<()> {
         Sink::File(w) => w.finish()?,
         Sink::Hive(h) => h.finish()?,
     };
-    print_stats(batches.stats());
+    decoded(args, batches.stats(), rows, damaged)
+}
+
+/// `decode dns --out FILE.csv`: the records are written as CSV straight from the parsed
+/// messages (the same bytes as their record batches through `BatchWriter`, without building
+/// the batches).
+fn decode_csv(args: &DecodeDnsArgs, reader: &DnsReader) -> Result<()> {
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut out = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut bars = Bars::new();
+    bars.stage("decode", None);
+    let mut chunks = reader.csv();
+    let mut damaged = Vec::new();
+    let mut rows = 0;
+    while let Some(chunk) = chunks.next() {
+        if bars.cancelled() {
+            bail!("interrupted");
+        }
+        match chunk {
+            Ok(text) => out
+                .write_all(&text)
+                .with_context(|| format!("writing {}", args.out.display()))?,
+            // A damaged file: its records before the damage are kept; go on with the others.
+            Err(e) => {
+                eprintln!("warning: {e}");
+                damaged.push(e);
+            }
+        }
+        bars.advance(chunks.stats().rows - rows);
+        rows = chunks.stats().rows;
+    }
+    out.flush()
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    bars.finish();
+    decoded(args, chunks.stats(), rows, damaged)
+}
+
+/// The summary of `decode dns`; an error if some inputs were damaged.
+fn decoded(
+    args: &DecodeDnsArgs,
+    stats: &DnsStats,
+    rows: u64,
+    damaged: Vec<DecodeError>,
+) -> Result<()> {
+    print_stats(stats);
     eprintln!("wrote {rows} DNS records to {}", args.out.display());
     if let Some(e) = damaged.into_iter().next() {
         return Err(e).context(

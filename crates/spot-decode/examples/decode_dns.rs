@@ -5,10 +5,12 @@
 //! cargo run --release -p spot-decode --example decode_dns -- capture.pcap [--out dns.csv] [--queries]
 //! ```
 
+use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
-use spot_decode::BatchWriter;
 use spot_decode::dns::DnsReader;
+use spot_decode::{BatchWriter, OutputFormat};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut inputs = Vec::new();
@@ -24,23 +26,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let reader = DnsReader::open(&inputs)?.with_queries(queries);
     let bytes = reader.total_bytes();
-    let mut writer = match &out {
-        Some(p) => Some(BatchWriter::create(p, &reader.schema())?),
-        None => None,
-    };
     let start = Instant::now();
-    let mut batches = reader.batches();
-    for b in batches.by_ref() {
-        let b = b?;
-        if let Some(w) = writer.as_mut() {
-            w.write(&b)?;
+    let st = match out {
+        // CSV is written straight from the parsed messages.
+        Some(p) if OutputFormat::from_path(Path::new(&p))? == OutputFormat::Csv => {
+            let mut file = std::fs::File::create(&p)?;
+            let mut chunks = reader.csv();
+            for text in chunks.by_ref() {
+                file.write_all(&text?)?;
+            }
+            chunks.stats().clone()
         }
-    }
-    if let Some(w) = writer {
-        w.finish()?;
-    }
+        out => {
+            let mut writer = match &out {
+                Some(p) => Some(BatchWriter::create(p, &reader.schema())?),
+                None => None,
+            };
+            let mut batches = reader.batches();
+            for b in batches.by_ref() {
+                let b = b?;
+                if let Some(w) = writer.as_mut() {
+                    w.write(&b)?;
+                }
+            }
+            if let Some(w) = writer {
+                w.finish()?;
+            }
+            batches.stats().clone()
+        }
+    };
     let secs = start.elapsed().as_secs_f64();
-    let st = batches.stats();
     eprintln!(
         "{} packets, {} DNS messages, {} rows in {:.2} s: {:.0} MB/s",
         st.packets,

@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Int32Type, Int64Type};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, Schema};
 use arrow::error::ArrowError;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -26,6 +26,8 @@ pub(crate) struct CsvWriter<W: Write> {
 
 /// How one column is written.
 enum Column<'a> {
+    /// Strings of which none needs quotes.
+    Utf8Plain(&'a arrow::array::StringArray),
     Utf8(&'a arrow::array::StringArray),
     Int32(&'a arrow::array::Int32Array),
     Int64(&'a arrow::array::Int64Array),
@@ -47,98 +49,19 @@ impl<W: Write> CsvWriter<W> {
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
         if !self.header_done {
             self.header_done = true;
-            let names: Vec<&str> = batch
-                .schema_ref()
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect();
-            self.record(names.iter().map(|n| Some(n.as_bytes())))?;
+            header(&mut self.buf, batch.schema_ref());
         }
-        let options = FormatOptions::default().with_null("");
-        let mut columns = Vec::with_capacity(batch.num_columns());
-        for a in batch.columns() {
-            let a = a.as_ref();
-            columns.push(match a.data_type() {
-                DataType::Utf8 => Column::Utf8(a.as_string::<i32>()),
-                DataType::Int32 => Column::Int32(a.as_primitive::<Int32Type>()),
-                DataType::Int64 => Column::Int64(a.as_primitive::<Int64Type>()),
-                t if t.is_nested() => {
-                    return Err(ArrowError::CsvError(format!(
-                        "Nested type {t} is not supported in CSV"
-                    )));
-                }
-                _ => Column::Other(ArrayFormatter::try_new(a, &options)?),
-            });
-        }
-        let single = columns.len() == 1;
-        for row in 0..batch.num_rows() {
-            let line_start = self.buf.len();
-            for (i, c) in columns.iter().enumerate() {
-                if i > 0 {
-                    self.buf.push(b',');
-                }
-                match c {
-                    Column::Utf8(a) => {
-                        if a.is_valid(row) {
-                            field(&mut self.buf, a.value(row).as_bytes());
-                        }
-                    }
-                    Column::Int32(a) => {
-                        if a.is_valid(row) {
-                            push_int(&mut self.buf, a.value(row) as i64);
-                        }
-                    }
-                    Column::Int64(a) => {
-                        if a.is_valid(row) {
-                            push_int(&mut self.buf, a.value(row));
-                        }
-                    }
-                    Column::Other(f) => {
-                        self.text.clear();
-                        f.value(row).write(&mut self.text).map_err(|e| {
-                            ArrowError::CsvError(format!(
-                                "Error processing row {}, col {}: {e}",
-                                row + 1,
-                                i + 1
-                            ))
-                        })?;
-                        field(&mut self.buf, self.text.as_bytes());
-                    }
-                }
-            }
-            // The csv crate writes a lone empty field as `""` so the line is not blank.
-            if single && self.buf.len() == line_start {
-                self.buf.extend_from_slice(b"\"\"");
-            }
-            self.buf.push(b'\n');
+        // Slices of at most this many rows, so that the buffer is flushed at about `FLUSH_AT`.
+        const SLICE: usize = 8192;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let n = SLICE.min(batch.num_rows() - at);
+            rows(&mut self.buf, &batch.slice(at, n), at, &mut self.text)?;
+            at += n;
             if self.buf.len() >= FLUSH_AT {
                 self.flush_buf()?;
             }
         }
-        Ok(())
-    }
-
-    /// Writes one record of optional fields.
-    fn record<'b>(
-        &mut self,
-        fields: impl Iterator<Item = Option<&'b [u8]>>,
-    ) -> Result<(), ArrowError> {
-        let line_start = self.buf.len();
-        let mut n = 0;
-        for (i, f) in fields.enumerate() {
-            n += 1;
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            if let Some(f) = f {
-                field(&mut self.buf, f);
-            }
-        }
-        if n == 1 && self.buf.len() == line_start {
-            self.buf.extend_from_slice(b"\"\"");
-        }
-        self.buf.push(b'\n');
         Ok(())
     }
 
@@ -156,10 +79,130 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
+/// Appends the header line: the column names of `schema`.
+pub(crate) fn header(buf: &mut Vec<u8>, schema: &Schema) {
+    let names = schema.fields().iter().map(|f| f.name().as_bytes());
+    let line_start = buf.len();
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        field(buf, name);
+    }
+    if schema.fields().len() == 1 && buf.len() == line_start {
+        buf.extend_from_slice(b"\"\"");
+    }
+    buf.push(b'\n');
+}
+
+/// Appends the rows of `batch` (no header line); `first_row` numbers its first row in error
+/// messages, `text` is scratch for values formatted by Arrow.
+pub(crate) fn rows(
+    buf: &mut Vec<u8>,
+    batch: &RecordBatch,
+    first_row: usize,
+    text: &mut String,
+) -> Result<(), ArrowError> {
+    let options = FormatOptions::default().with_null("");
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for a in batch.columns() {
+        let a = a.as_ref();
+        columns.push(match a.data_type() {
+            DataType::Utf8 => {
+                let s = a.as_string::<i32>();
+                // One scan of the column's bytes tells whether any of its values needs quotes;
+                // usually none does, and values are then copied without a scan each.
+                let offsets = s.value_offsets();
+                let (lo, hi) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
+                let bytes = &s.value_data()[lo..hi];
+                if needs_quotes(bytes) {
+                    Column::Utf8(s)
+                } else {
+                    Column::Utf8Plain(s)
+                }
+            }
+            DataType::Int32 => Column::Int32(a.as_primitive::<Int32Type>()),
+            DataType::Int64 => Column::Int64(a.as_primitive::<Int64Type>()),
+            t if t.is_nested() => {
+                return Err(ArrowError::CsvError(format!(
+                    "Nested type {t} is not supported in CSV"
+                )));
+            }
+            _ => Column::Other(ArrayFormatter::try_new(a, &options)?),
+        });
+    }
+    let single = columns.len() == 1;
+    for row in 0..batch.num_rows() {
+        let line_start = buf.len();
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            match c {
+                Column::Utf8Plain(a) => {
+                    if a.is_valid(row) {
+                        buf.extend_from_slice(a.value(row).as_bytes());
+                    }
+                }
+                Column::Utf8(a) => {
+                    if a.is_valid(row) {
+                        field(buf, a.value(row).as_bytes());
+                    }
+                }
+                Column::Int32(a) => {
+                    if a.is_valid(row) {
+                        push_int(buf, a.value(row) as i64);
+                    }
+                }
+                Column::Int64(a) => {
+                    if a.is_valid(row) {
+                        push_int(buf, a.value(row));
+                    }
+                }
+                Column::Other(f) => {
+                    text.clear();
+                    f.value(row).write(text).map_err(|e| {
+                        ArrowError::CsvError(format!(
+                            "Error processing row {}, col {}: {e}",
+                            first_row + row + 1,
+                            i + 1
+                        ))
+                    })?;
+                    field(buf, text.as_bytes());
+                }
+            }
+        }
+        // The csv crate writes a lone empty field as `""` so the line is not blank.
+        if single && buf.len() == line_start {
+            buf.extend_from_slice(b"\"\"");
+        }
+        buf.push(b'\n');
+    }
+    Ok(())
+}
+
+/// The bytes that make a field quoted.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
+/// Whether a field holding `v` is quoted: it holds `,` `"` `\r` or `\n`.
+pub(crate) fn needs_quotes(v: &[u8]) -> bool {
+    if v.len() >= 64 {
+        memchr::memchr3(b',', b'"', b'\n', v).is_some() || memchr::memchr(b'\r', v).is_some()
+    } else {
+        v.iter().any(|&c| SPECIAL[c as usize])
+    }
+}
+
 /// Appends a field, quoted (with doubled quotes) if it holds `,` `"` `\r` or `\n`.
-fn field(buf: &mut Vec<u8>, v: &[u8]) {
-    let needs_quotes = memchr::memchr3(b',', b'"', b'\n', v).is_some() || v.contains(&b'\r');
-    if !needs_quotes {
+pub(crate) fn field(buf: &mut Vec<u8>, v: &[u8]) {
+    if !needs_quotes(v) {
         buf.extend_from_slice(v);
         return;
     }
@@ -253,6 +296,29 @@ mod tests {
         ]);
         let b2 = b.slice(3, 4);
         assert_eq!(ours(&[b.clone(), b2.clone()]), arrow_csv(&[b, b2]));
+    }
+
+    #[test]
+    fn long_batches_and_columns_without_quotes() {
+        // More rows than one slice; one column never needs quotes, one only in its last slice.
+        let n = 20_000;
+        let plain: StringArray = (0..n)
+            .map(|i| (i % 7 != 3).then(|| format!("v{i}.x")))
+            .collect();
+        let late: StringArray = (0..n)
+            .map(|i| {
+                Some(if i == n - 2 {
+                    "a,\"b\"".to_string()
+                } else {
+                    i.to_string()
+                })
+            })
+            .collect();
+        let b = batch(vec![("p", Arc::new(plain)), ("l", Arc::new(late))]);
+        assert_eq!(
+            ours(&[b.clone(), b.slice(8191, 9000)]),
+            arrow_csv(&[b.clone(), b.slice(8191, 9000)])
+        );
     }
 
     #[test]

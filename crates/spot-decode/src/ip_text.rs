@@ -42,6 +42,29 @@ pub(crate) fn octet(o: u8) -> &'static str {
     &OCTET_TEXT[at..at + len]
 }
 
+/// An IPv4 address in dotted decimal: the text is the first `len` bytes of the array (which
+/// callers may copy whole, a fixed-size copy, and then count `len`).
+pub(crate) fn ipv4_text(a: std::net::Ipv4Addr) -> ([u8; 16], usize) {
+    // Each octet's 3-byte slot is copied whole, then the cursor moves past its digits; the
+    // last slot and dot land inside the 16 bytes.
+    let mut t = [0u8; 16];
+    let mut n = 0;
+    for o in a.octets() {
+        let at = o as usize * 3;
+        t[n..n + 3].copy_from_slice(&OCTET_SLOTS[at..at + 3]);
+        n += 1 + (o >= 10) as usize + (o >= 100) as usize;
+        t[n] = b'.';
+        n += 1;
+    }
+    (t, n - 1)
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
+    let (t, n) = ipv4_text(a);
+    out.extend_from_slice(&t[..n]);
+}
+
 /// Appends an address in the usual text form; IPv4 without the formatting machinery.
 pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {

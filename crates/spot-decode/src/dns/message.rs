@@ -444,9 +444,10 @@ pub trait Visitor {
 /// A DNS parser with reusable name buffers: after warm-up, [`Parser::visit`] allocates nothing.
 #[derive(Debug, Default)]
 pub struct Parser {
-    owner: String,
-    name1: String,
-    name2: String,
+    // Names in presentation form: printable ASCII and `\xHH` escapes, so always ASCII.
+    owner: Vec<u8>,
+    name1: Vec<u8>,
+    name2: Vec<u8>,
 }
 
 impl Parser {
@@ -464,10 +465,10 @@ impl Parser {
             arcount: cur.u16()?,
         };
         for _ in 0..header.qdcount {
-            cur.pos = read_name(msg, cur.pos, &mut self.owner)?;
+            cur.pos = read_name_bytes(msg, cur.pos, &mut self.owner)?;
             let qtype = cur.u16()?;
             let qclass = cur.u16()?;
-            v.question(&self.owner, qtype, qclass);
+            v.question(ascii(&self.owner), qtype, qclass);
         }
         for (count, section) in [
             (header.ancount, Section::Answer),
@@ -488,7 +489,7 @@ impl Parser {
         v: &mut V,
     ) -> Result<(), DnsError> {
         cur.pos = if V::ALL_NAMES {
-            read_name(cur.msg, cur.pos, &mut self.owner)?
+            read_name_bytes(cur.msg, cur.pos, &mut self.owner)?
         } else {
             self.owner.clear();
             skip_name(cur.msg, cur.pos)?
@@ -511,9 +512,9 @@ impl Parser {
         n1.clear();
         n2.clear();
         // A name of the record data, spelled out only when the visitor wants it.
-        let name = |pos: usize, out: &mut String, wanted: bool| {
+        let name = |pos: usize, out: &mut Vec<u8>, wanted: bool| {
             if wanted {
-                read_name(msg, pos, out)
+                read_name_bytes(msg, pos, out)
             } else {
                 skip_name(msg, pos)
             }
@@ -587,25 +588,25 @@ impl Parser {
                 b.copy_from_slice(&raw[..16]);
                 RDataRef::Aaaa(Ipv6Addr::from(b))
             }
-            (5, 5) => RDataRef::Cname(&self.name1),
-            (5, 2) => RDataRef::Ns(&self.name1),
-            (5, _) => RDataRef::Ptr(&self.name1),
+            (5, 5) => RDataRef::Cname(ascii(&self.name1)),
+            (5, 2) => RDataRef::Ns(ascii(&self.name1)),
+            (5, _) => RDataRef::Ptr(ascii(&self.name1)),
             (15, _) => RDataRef::Mx {
                 preference: be16(0),
-                exchange: &self.name1,
+                exchange: ascii(&self.name1),
             },
             (16, _) => RDataRef::Txt(raw),
             (33, _) => RDataRef::Srv {
                 priority: be16(0),
                 weight: be16(2),
                 port: be16(4),
-                target: &self.name1,
+                target: ascii(&self.name1),
             },
             (6, _) => {
                 let t = raw.len() - 20;
                 RDataRef::Soa {
-                    mname: &self.name1,
-                    rname: &self.name2,
+                    mname: ascii(&self.name1),
+                    rname: ascii(&self.name2),
                     times: [
                         be32(t),
                         be32(t + 4),
@@ -622,7 +623,7 @@ impl Parser {
         v.record(
             section,
             &RecordRef {
-                name: &self.owner,
+                name: ascii(&self.owner),
                 rtype,
                 class,
                 ttl,
@@ -640,6 +641,48 @@ impl Parser {
 /// it. Printable ASCII (space to `~`) is kept as is; any other byte is written `\xHH`.
 pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsError> {
     out.clear();
+    let mut name = Vec::new();
+    let end = read_name_bytes(msg, pos, &mut name)?;
+    out.push_str(ascii(&name));
+    Ok(end)
+}
+
+/// [`read_name`] into bytes (always ASCII).
+fn read_name_bytes(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, DnsError> {
+    out.clear();
+    let end = walk_name(msg, pos, |label| {
+        if !out.is_empty() {
+            out.push(b'.');
+        }
+        out.extend_from_slice(label);
+    })?;
+    // One check over the whole name (no early exit: it runs over whole words).
+    if !out.iter().fold(true, |ok, &c| ok & printable(c)) {
+        // Rare: bytes to write `\xHH`. Walk again, escaping.
+        out.clear();
+        walk_name(msg, pos, |label| {
+            if !out.is_empty() {
+                out.push(b'.');
+            }
+            push_label(out, label);
+        })?;
+    }
+    if out.is_empty() {
+        out.extend_from_slice(b"<Root>");
+    }
+    Ok(end)
+}
+
+/// Checks the (possibly compressed) name at `pos` exactly as [`read_name`] does, without
+/// spelling it out, and returns the offset just after it.
+pub fn skip_name(msg: &[u8], pos: usize) -> Result<usize, DnsError> {
+    walk_name(msg, pos, |_| {})
+}
+
+/// Walks the (possibly compressed) name at `pos`, handing each label to `on_label`, and returns
+/// the offset just after the name in the original byte stream.
+#[inline(always)]
+fn walk_name(msg: &[u8], pos: usize, mut on_label: impl FnMut(&[u8])) -> Result<usize, DnsError> {
     let start = pos;
     let mut pos = pos;
     let mut after: Option<usize> = None;
@@ -663,10 +706,7 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
                 if wire_len > MAX_NAME_WIRE_LEN {
                     return Err(DnsError::NameTooLong { at: start });
                 }
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                push_label(out, label);
+                on_label(label);
                 pos += 1 + n;
             }
             0xc0 => {
@@ -684,78 +724,31 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
             }
             _ => return Err(DnsError::BadLabel { at: pos, byte: len }),
         }
-    }
-    if out.is_empty() {
-        out.push_str("<Root>");
     }
     Ok(after.unwrap_or(pos))
 }
 
 /// Appends a label: printable ASCII (space to `~`) as is, any other byte as `\xHH`.
-fn push_label(out: &mut String, label: &[u8]) {
-    let printable = |c: &u8| (0x20..0x7f).contains(c);
-    if label.iter().all(printable) {
-        // All ASCII, so always valid UTF-8.
-        out.push_str(std::str::from_utf8(label).unwrap_or_default());
-        return;
-    }
+fn push_label(out: &mut Vec<u8>, label: &[u8]) {
     for &c in label {
-        if printable(&c) {
-            out.push(c as char);
+        if printable(c) {
+            out.push(c);
         } else {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push('\\');
-            out.push('x');
-            out.push(HEX[(c >> 4) as usize] as char);
-            out.push(HEX[(c & 15) as usize] as char);
+            out.extend_from_slice(&[b'\\', b'x', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
         }
     }
 }
 
-/// Checks the (possibly compressed) name at `pos` exactly as [`read_name`] does, without
-/// spelling it out, and returns the offset just after it.
-pub fn skip_name(msg: &[u8], pos: usize) -> Result<usize, DnsError> {
-    let start = pos;
-    let mut pos = pos;
-    let mut after: Option<usize> = None;
-    let mut jumps = 0;
-    let mut wire_len = 1;
-    let mut floor = pos;
-    loop {
-        let len = *msg.get(pos).ok_or(DnsError::Truncated { at: pos })?;
-        match len & 0xc0 {
-            0x00 => {
-                if len == 0 {
-                    pos += 1;
-                    break;
-                }
-                let n = len as usize;
-                if pos + 1 + n > msg.len() {
-                    return Err(DnsError::Truncated { at: pos });
-                }
-                wire_len += n + 1;
-                if wire_len > MAX_NAME_WIRE_LEN {
-                    return Err(DnsError::NameTooLong { at: start });
-                }
-                pos += 1 + n;
-            }
-            0xc0 => {
-                let lo = *msg.get(pos + 1).ok_or(DnsError::Truncated { at: pos })?;
-                let target = (((len & 0x3f) as usize) << 8) | lo as usize;
-                jumps += 1;
-                if target >= floor || jumps > MAX_POINTERS {
-                    return Err(DnsError::BadPointer { at: pos });
-                }
-                if after.is_none() {
-                    after = Some(pos + 2);
-                }
-                floor = target;
-                pos = target;
-            }
-            _ => return Err(DnsError::BadLabel { at: pos, byte: len }),
-        }
-    }
-    Ok(after.unwrap_or(pos))
+/// Printable ASCII: space to `~`.
+fn printable(c: u8) -> bool {
+    c.wrapping_sub(0x20) < 0x5f
+}
+
+/// A name built by [`read_name_bytes`] as text: it is ASCII, so the check always passes (one
+/// pass over the whole name instead of one per label).
+fn ascii(name: &[u8]) -> &str {
+    std::str::from_utf8(name).unwrap_or_default()
 }
 
 #[cfg(test)]

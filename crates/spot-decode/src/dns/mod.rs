@@ -18,13 +18,14 @@
 pub mod message;
 mod reader;
 mod records;
+mod rows;
 
 pub use message::{
     DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
     Visitor,
 };
 pub use reader::{
-    DEFAULT_BATCH_SIZE, DnsBatches, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
+    DEFAULT_BATCH_SIZE, DnsBatches, DnsCsv, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
     extra_columns, tshark_frame_time,
 };
 pub use records::{DnsInputKind, RECORD_REQUIRED, open_dns_records};

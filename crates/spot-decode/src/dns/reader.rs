@@ -1,21 +1,18 @@
-//! [`DnsReader`]: capture files → batches of DNS records.
+//! [`DnsReader`]: capture files → batches of DNS records, or the same records as CSV text.
 
-use std::fmt::Write as _;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use chrono::DateTime;
 
-use super::message::{Header, Parser, RDataRef, RecordRef, Section, Visitor};
+use super::message::Parser;
+use super::rows::{ArrowRows, CsvRows, FrameTime, MsgFields, Origin, RowSink};
 use crate::capture::ip::{self, IpSkip, PROTO_TCP, PROTO_UDP, Reassembler, ReassemblyLimits};
 use crate::capture::link::{self, LinkSkip};
 use crate::capture::tcp::{self, DnsTcpReassembler, FlowKey, TcpLimits};
 use crate::capture::{CaptureReader, Packet, udp};
 use crate::error::{DecodeError, Result};
-use crate::ip_text::{HEX, push_ip};
 use crate::schema::dns_schema;
 
 /// Default number of rows per batch.
@@ -296,17 +293,26 @@ impl DnsReader {
     /// Streams every file, in order. A damaged file yields the rows before the damage, then
     /// its error, then reading goes on with the next file.
     pub fn batches(&self) -> DnsBatches<'_> {
-        DnsBatches {
-            reader: self,
-            next_file: 0,
-            current: None,
-            rows: Rows::new(self.batch_size.min(DEFAULT_BATCH_SIZE)),
-            stats: DnsStats::default(),
-            pending_error: None,
-            scratch: Vec::new(),
-            msg: MsgState::default(),
-            zeek: None,
-        }
+        DnsBatches(Pass::new(self))
+    }
+
+    /// Streams every file as CSV text instead of record batches: the chunks, concatenated,
+    /// are byte for byte the CSV file that [`crate::BatchWriter`] writes from
+    /// [`DnsReader::batches`] (a header line, then one line per record; nothing at all
+    /// without records), made without building the batches. Errors come as in
+    /// [`DnsReader::batches`].
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    /// let reader = spot_decode::dns::DnsReader::open(&["capture.pcap"])?;
+    /// let mut out = std::fs::File::create("dns.csv").unwrap();
+    /// for chunk in reader.csv() {
+    ///     out.write_all(&chunk?).unwrap();
+    /// }
+    /// # Ok::<(), spot_decode::DecodeError>(())
+    /// ```
+    pub fn csv(&self) -> DnsCsv<'_> {
+        DnsCsv(Pass::new(self))
     }
 }
 
@@ -344,13 +350,50 @@ struct FileState {
     tcp: DnsTcpReassembler,
 }
 
-/// Iterator over the batches of a [`DnsReader`]; [`DnsBatches::stats`] tells what was read and
-/// skipped so far.
-pub struct DnsBatches<'a> {
+/// Iterator over the record batches of a [`DnsReader`]; [`DnsBatches::stats`] tells what was
+/// read and skipped so far.
+pub struct DnsBatches<'a>(Pass<'a, ArrowRows>);
+
+impl DnsBatches<'_> {
+    /// Counts so far (complete once the iterator is exhausted).
+    pub fn stats(&self) -> &DnsStats {
+        &self.0.stats
+    }
+}
+
+impl Iterator for DnsBatches<'_> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+/// Iterator over the records of a [`DnsReader`] as chunks of CSV text (see
+/// [`DnsReader::csv`]); [`DnsCsv::stats`] tells what was read and skipped so far.
+pub struct DnsCsv<'a>(Pass<'a, CsvRows>);
+
+impl DnsCsv<'_> {
+    /// Counts so far (complete once the iterator is exhausted).
+    pub fn stats(&self) -> &DnsStats {
+        &self.0.stats
+    }
+}
+
+impl Iterator for DnsCsv<'_> {
+    type Item = Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+/// One pass over the inputs, handing rows to `S`.
+struct Pass<'a, S> {
     reader: &'a DnsReader,
     next_file: usize,
     current: Option<FileState>,
-    rows: Rows,
+    rows: S,
     stats: DnsStats,
     pending_error: Option<DecodeError>,
     scratch: Vec<Vec<u8>>,
@@ -359,10 +402,19 @@ pub struct DnsBatches<'a> {
     zeek: Option<crate::zeek::LogBatches<crate::zeek::dns::DnsMapper>>,
 }
 
-impl DnsBatches<'_> {
-    /// Counts so far (complete once the iterator is exhausted).
-    pub fn stats(&self) -> &DnsStats {
-        &self.stats
+impl<'a, S: RowSink> Pass<'a, S> {
+    fn new(reader: &'a DnsReader) -> Self {
+        Pass {
+            reader,
+            next_file: 0,
+            current: None,
+            rows: S::with_capacity(reader.batch_size.min(DEFAULT_BATCH_SIZE)),
+            stats: DnsStats::default(),
+            pending_error: None,
+            scratch: Vec::new(),
+            msg: MsgState::default(),
+            zeek: None,
+        }
     }
 
     fn finish_file(&mut self) {
@@ -371,22 +423,33 @@ impl DnsBatches<'_> {
             self.stats.tcp_flows_dropped += f.tcp.counters.flows_evicted + f.tcp.counters.gaps;
         }
     }
-}
 
-impl Iterator for DnsBatches<'_> {
-    type Item = Result<RecordBatch>;
+    /// The file being read (or last read), for errors.
+    fn path(&self) -> &Path {
+        self.reader
+            .files
+            .get(self.next_file.saturating_sub(1))
+            .map_or(Path::new(""), |p| p.as_path())
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    /// Hands out the rows held.
+    fn finish(&mut self) -> Result<S::Out> {
+        self.rows
+            .finish()
+            .map_err(|e| DecodeError::arrow(self.path(), e))
+    }
+
+    fn next(&mut self) -> Option<Result<S::Out>> {
         if let Some(e) = self.pending_error.take() {
             return Some(Err(e));
         }
         loop {
-            if self.rows.len >= self.reader.batch_size {
-                return Some(Ok(self.rows.finish()));
+            if self.rows.is_full(self.reader.batch_size) {
+                return Some(self.finish());
             }
             if let Some(z) = self.zeek.as_mut() {
-                if self.rows.len > 0 {
-                    return Some(Ok(self.rows.finish()));
+                if self.rows.len() > 0 {
+                    return Some(self.finish());
                 }
                 let item = z.next();
                 if !matches!(item, Some(Ok(_))) {
@@ -398,7 +461,11 @@ impl Iterator for DnsBatches<'_> {
                     Some(Ok(b)) => {
                         self.stats.messages += b.num_rows() as u64;
                         self.stats.rows += b.num_rows() as u64;
-                        return Some(Ok(b));
+                        return Some(
+                            self.rows
+                                .convert(b)
+                                .map_err(|e| DecodeError::arrow(self.path(), e)),
+                        );
                     }
                     Some(Err(e)) => {
                         self.stats.file_errors += 1;
@@ -409,7 +476,7 @@ impl Iterator for DnsBatches<'_> {
             }
             let Some(state) = self.current.as_mut() else {
                 let Some(path) = self.reader.files.get(self.next_file) else {
-                    return (self.rows.len > 0).then(|| Ok(self.rows.finish()));
+                    return (self.rows.len() > 0).then(|| self.finish());
                 };
                 self.next_file += 1;
                 // Zeek's dns.log, told by its content, next to captures.
@@ -482,9 +549,9 @@ impl Iterator for DnsBatches<'_> {
                 Err(e) => {
                     self.finish_file();
                     self.stats.file_errors += 1;
-                    if self.rows.len > 0 {
+                    if self.rows.len() > 0 {
                         self.pending_error = Some(e);
-                        return Some(Ok(self.rows.finish()));
+                        return Some(self.finish());
                     }
                     return Some(Err(e));
                 }
@@ -511,24 +578,14 @@ fn ip_skip(s: IpSkip) -> DnsSkipReason {
     }
 }
 
-/// Where a DNS message came from.
-struct Origin<'p> {
-    pkt: &'p Packet<'p>,
-    src: IpAddr,
-    dst: IpAddr,
-    src_port: u16,
-    dst_port: u16,
-    transport: &'static str,
-}
-
 #[allow(clippy::too_many_arguments)]
-fn handle_packet(
+fn handle_packet<S: RowSink>(
     opts: &DnsReader,
     pkt: &Packet<'_>,
     fragments: &mut Reassembler,
     tcp_state: &mut DnsTcpReassembler,
     scratch: &mut Vec<Vec<u8>>,
-    rows: &mut Rows,
+    rows: &mut S,
     stats: &mut DnsStats,
     state: &mut MsgState,
 ) {
@@ -555,7 +612,7 @@ fn handle_packet(
                 dst: ipp.dst,
                 src_port: u.src_port,
                 dst_port: u.dst_port,
-                transport: "udp",
+                tcp: false,
             };
             message(opts, &origin, u.payload, rows, stats, state);
         }
@@ -583,76 +640,13 @@ fn handle_packet(
                 dst: ipp.dst,
                 src_port: seg.src_port,
                 dst_port: seg.dst_port,
-                transport: "tcp",
+                tcp: true,
             };
             for m in scratch.iter() {
                 message(opts, &origin, m, rows, stats, state);
             }
         }
         _ => stats.skip(DnsSkipReason::NotUdpOrTcp),
-    }
-}
-
-/// What one message contributes to its row; buffers are reused from message to message.
-#[derive(Default)]
-struct MsgFields {
-    has_question: bool,
-    qname: String,
-    qtype: u16,
-    qclass: u16,
-    first_a: Option<std::net::Ipv4Addr>,
-    a_all: String,
-    aaaa: String,
-    cname: String,
-    min_ttl: Option<u32>,
-}
-
-impl MsgFields {
-    fn clear(&mut self) {
-        self.has_question = false;
-        self.qname.clear();
-        self.first_a = None;
-        self.a_all.clear();
-        self.aaaa.clear();
-        self.cname.clear();
-        self.min_ttl = None;
-    }
-}
-
-impl Visitor for MsgFields {
-    // Rows keep the question name and CNAME targets only.
-    const ALL_NAMES: bool = false;
-
-    fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
-        if !self.has_question {
-            self.has_question = true;
-            self.qname.push_str(name);
-            self.qtype = qtype;
-            self.qclass = qclass;
-        }
-    }
-
-    fn record(&mut self, section: Section, r: &RecordRef<'_>) {
-        if section == Section::Answer {
-            self.min_ttl = Some(self.min_ttl.map_or(r.ttl, |t| t.min(r.ttl)));
-        }
-        // Like tshark's dns.a / dns.aaaa / dns.cname: records of every section.
-        match r.data {
-            RDataRef::A(x) => {
-                self.first_a.get_or_insert(x);
-                sep(&mut self.a_all);
-                push_ip(&mut self.a_all, IpAddr::V4(x));
-            }
-            RDataRef::Aaaa(x) => {
-                sep(&mut self.aaaa);
-                push_ip(&mut self.aaaa, IpAddr::V6(x));
-            }
-            RDataRef::Cname(x) => {
-                sep(&mut self.cname);
-                self.cname.push_str(x);
-            }
-            _ => {}
-        }
     }
 }
 
@@ -663,11 +657,11 @@ struct MsgState {
     fields: MsgFields,
 }
 
-fn message(
+fn message<S: RowSink>(
     opts: &DnsReader,
     o: &Origin<'_>,
     bytes: &[u8],
-    rows: &mut Rows,
+    rows: &mut S,
     stats: &mut DnsStats,
     state: &mut MsgState,
 ) {
@@ -693,208 +687,16 @@ fn message(
 /// Formats `sec.nsec` as tshark's `frame.time` in UTC: `Nov 25, 2026 09:38:00.033394000 UTC`
 /// (day of month space-padded to two characters, as tshark does).
 pub fn tshark_frame_time(sec: i64, nsec: u32) -> String {
-    let mut s = String::new();
-    let mut cache = (i64::MIN, String::new());
-    write_frame_time(&mut s, sec, nsec, &mut cache);
-    s
-}
-
-fn write_frame_time(out: &mut String, sec: i64, nsec: u32, cache: &mut (i64, String)) {
-    if cache.0 != sec || cache.1.is_empty() {
-        cache.0 = sec;
-        cache.1.clear();
-        match DateTime::from_timestamp(sec, 0) {
-            Some(dt) => {
-                let _ = write!(cache.1, "{}", dt.format("%b %e, %Y %H:%M:%S"));
-            }
-            None => cache.1.push_str("Jan  1, 1970 00:00:00"),
-        }
-    }
-    out.push_str(&cache.1);
-    out.push('.');
-    let mut digits = [b'0'; 9];
-    let mut v = nsec.min(999_999_999);
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out.extend(digits.iter().map(|&d| d as char));
-    out.push_str(" UTC");
-}
-
-/// Column builders of one batch.
-struct Rows {
-    len: usize,
-    /// Rows per batch the builders are sized for.
-    cap: usize,
-    frame_time: StringBuilder,
-    unix_tstamp: Int64Builder,
-    frame_len: Int32Builder,
-    ip_src: StringBuilder,
-    ip_dst: StringBuilder,
-    qry_name: StringBuilder,
-    qry_class: StringBuilder,
-    qry_type: Int32Builder,
-    qry_rcode: Int32Builder,
-    dns_a: StringBuilder,
-    src_port: Int32Builder,
-    dst_port: Int32Builder,
-    transport: StringBuilder,
-    dns_id: Int32Builder,
-    dns_qr: Int32Builder,
-    ancount: Int32Builder,
-    a_all: StringBuilder,
-    aaaa: StringBuilder,
-    cname: StringBuilder,
-    min_ttl: Int64Builder,
-    frame_number: Int64Builder,
-    buf: String,
-    time_cache: (i64, String),
-}
-
-impl Rows {
-    fn new(cap: usize) -> Self {
-        let s = || StringBuilder::with_capacity(cap, cap * 16);
-        let i32b = || Int32Builder::with_capacity(cap);
-        let i64b = || Int64Builder::with_capacity(cap);
-        Rows {
-            len: 0,
-            cap,
-            frame_time: StringBuilder::with_capacity(cap, cap * 36),
-            unix_tstamp: i64b(),
-            frame_len: i32b(),
-            ip_src: s(),
-            ip_dst: s(),
-            qry_name: StringBuilder::with_capacity(cap, cap * 24),
-            qry_class: s(),
-            qry_type: i32b(),
-            qry_rcode: i32b(),
-            dns_a: s(),
-            src_port: i32b(),
-            dst_port: i32b(),
-            transport: s(),
-            dns_id: i32b(),
-            dns_qr: i32b(),
-            ancount: i32b(),
-            a_all: s(),
-            aaaa: s(),
-            cname: s(),
-            min_ttl: i64b(),
-            frame_number: i64b(),
-            buf: String::with_capacity(64),
-            time_cache: (i64::MIN, String::new()),
-        }
-    }
-
-    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
-        self.len += 1;
-        let pkt = o.pkt;
-        self.buf.clear();
-        write_frame_time(&mut self.buf, pkt.ts_sec, pkt.ts_nsec, &mut self.time_cache);
-        self.frame_time.append_value(&self.buf);
-        self.unix_tstamp.append_value(pkt.ts_sec);
-        self.frame_len.append_value(pkt.orig_len as i32);
-        self.buf.clear();
-        push_ip(&mut self.buf, o.src);
-        self.ip_src.append_value(&self.buf);
-        self.buf.clear();
-        push_ip(&mut self.buf, o.dst);
-        self.ip_dst.append_value(&self.buf);
-        if m.has_question {
-            self.qry_name.append_value(&m.qname);
-            self.buf.clear();
-            self.buf.push_str("0x");
-            for shift in [12, 8, 4, 0] {
-                self.buf
-                    .push(HEX[((m.qclass >> shift) & 15) as usize] as char);
-            }
-            self.qry_class.append_value(&self.buf);
-            self.qry_type.append_value(m.qtype as i32);
-        } else {
-            self.qry_name.append_null();
-            self.qry_class.append_null();
-            self.qry_type.append_null();
-        }
-        let response = header.is_response();
-        // tshark shows the rcode of responses only.
-        self.qry_rcode
-            .append_option(response.then_some(header.rcode() as i32));
-        match m.first_a {
-            Some(a) => {
-                self.buf.clear();
-                push_ip(&mut self.buf, IpAddr::V4(a));
-                self.dns_a.append_value(&self.buf);
-            }
-            None => self.dns_a.append_null(),
-        }
-        self.src_port.append_value(o.src_port as i32);
-        self.dst_port.append_value(o.dst_port as i32);
-        self.transport.append_value(o.transport);
-        self.dns_id.append_value(header.id as i32);
-        self.dns_qr.append_value(response as i32);
-        self.ancount.append_value(header.ancount as i32);
-        for (b, s) in [
-            (&mut self.a_all, &m.a_all),
-            (&mut self.aaaa, &m.aaaa),
-            (&mut self.cname, &m.cname),
-        ] {
-            if s.is_empty() {
-                b.append_null();
-            } else {
-                b.append_value(s);
-            }
-        }
-        self.min_ttl.append_option(m.min_ttl.map(i64::from));
-        self.frame_number.append_value(pkt.frame_number as i64);
-    }
-
-    fn finish(&mut self) -> RecordBatch {
-        self.len = 0;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.frame_time.finish()),
-            Arc::new(self.unix_tstamp.finish()),
-            Arc::new(self.frame_len.finish()),
-            Arc::new(self.ip_src.finish()),
-            Arc::new(self.ip_dst.finish()),
-            Arc::new(self.qry_name.finish()),
-            Arc::new(self.qry_class.finish()),
-            Arc::new(self.qry_type.finish()),
-            Arc::new(self.qry_rcode.finish()),
-            Arc::new(self.dns_a.finish()),
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dst_port.finish()),
-            Arc::new(self.transport.finish()),
-            Arc::new(self.dns_id.finish()),
-            Arc::new(self.dns_qr.finish()),
-            Arc::new(self.ancount.finish()),
-            Arc::new(self.a_all.finish()),
-            Arc::new(self.aaaa.finish()),
-            Arc::new(self.cname.finish()),
-            Arc::new(self.min_ttl.finish()),
-            Arc::new(self.frame_number.finish()),
-        ];
-        // Finished builders start again from nothing and would grow by doubling: size them
-        // for a whole batch once instead.
-        let time_cache = std::mem::take(&mut self.time_cache);
-        *self = Rows::new(self.cap);
-        self.time_cache = time_cache;
-        // The columns match the schema by construction.
-        RecordBatch::try_new(dns_capture_schema(), cols)
-            .unwrap_or_else(|_| RecordBatch::new_empty(dns_capture_schema()))
-    }
-}
-
-/// Separates joined values with `|`, as tshark's aggregator in the reference files.
-fn sep(out: &mut String) {
-    if !out.is_empty() {
-        out.push('|');
-    }
+    let mut text = Vec::with_capacity(36);
+    FrameTime::default().push(&mut text, sec, nsec);
+    // ASCII by construction.
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ip_text::{octet, push_ipv6};
+    use crate::ip_text::{octet, push_ip, push_ipv4_bytes, push_ipv6};
 
     #[test]
     fn frame_time_matches_tshark() {
@@ -952,6 +754,18 @@ mod tests {
     fn every_octet() {
         for o in 0..=255u8 {
             assert_eq!(octet(o), o.to_string());
+        }
+    }
+
+    #[test]
+    fn ipv4_bytes_match_std() {
+        for o in 0..=255u8 {
+            for ip in [[o, 0, 0, 0], [9, o, 99, 100], [255, 10, o, 1], [1, 2, 3, o]] {
+                let ip = std::net::Ipv4Addr::from(ip);
+                let mut v = b"x".to_vec();
+                push_ipv4_bytes(&mut v, ip);
+                assert_eq!(v, format!("x{ip}").as_bytes());
+            }
         }
     }
 

@@ -1,0 +1,845 @@
+//! Where the rows of a capture pass go, as ripgrep's searcher hands matches to a `Sink`:
+//! [`ArrowRows`] fills the column builders of the reader's record batches, [`CsvRows`] writes
+//! each row straight as CSV text, byte for byte what the CSV writer makes of those batches,
+//! without building them first. Both take the same parsed fields ([`MsgFields`], [`Origin`])
+//! and format times and addresses with the same routines.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Int32Builder, Int64Builder, NullBufferBuilder, RecordBatch, StringArray,
+};
+use arrow::buffer::{Buffer, OffsetBuffer};
+use arrow::datatypes::Schema;
+use arrow::error::ArrowError;
+use chrono::DateTime;
+
+use super::message::{Header, RDataRef, RecordRef, Section, Visitor};
+use super::reader::dns_capture_schema;
+use crate::capture::Packet;
+use crate::csv_writer;
+use crate::ip_text::{HEX, ipv4_text, push_ipv4_bytes, push_ipv6};
+
+/// Where a DNS message came from.
+pub(super) struct Origin<'p> {
+    pub pkt: &'p Packet<'p>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Over TCP (else UDP).
+    pub tcp: bool,
+}
+
+impl Origin<'_> {
+    /// `udp` or `tcp`.
+    pub fn transport(&self) -> &'static str {
+        if self.tcp { "tcp" } else { "udp" }
+    }
+}
+
+/// What one message contributes to its row; buffers are reused from message to message.
+#[derive(Default)]
+pub(super) struct MsgFields {
+    has_question: bool,
+    qname: String,
+    qtype: u16,
+    qclass: u16,
+    a: Vec<Ipv4Addr>,
+    aaaa: Vec<Ipv6Addr>,
+    /// CNAME targets joined by `|`.
+    cname: String,
+    min_ttl: Option<u32>,
+}
+
+impl MsgFields {
+    pub(super) fn clear(&mut self) {
+        self.has_question = false;
+        self.qname.clear();
+        self.a.clear();
+        self.aaaa.clear();
+        self.cname.clear();
+        self.min_ttl = None;
+    }
+}
+
+impl Visitor for MsgFields {
+    // Rows keep the question name and CNAME targets only.
+    const ALL_NAMES: bool = false;
+
+    fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
+        if !self.has_question {
+            self.has_question = true;
+            self.qname.push_str(name);
+            self.qtype = qtype;
+            self.qclass = qclass;
+        }
+    }
+
+    fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+        if section == Section::Answer {
+            self.min_ttl = Some(self.min_ttl.map_or(r.ttl, |t| t.min(r.ttl)));
+        }
+        // Like tshark's dns.a / dns.aaaa / dns.cname: records of every section.
+        match r.data {
+            RDataRef::A(x) => self.a.push(x),
+            RDataRef::Aaaa(x) => self.aaaa.push(x),
+            RDataRef::Cname(x) => {
+                // Separated by `|`, as tshark's aggregator in the reference files.
+                if !self.cname.is_empty() {
+                    self.cname.push('|');
+                }
+                self.cname.push_str(x);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Receives the rows of a pass and hands them out in chunks.
+pub(super) trait RowSink {
+    /// A chunk of rows: a record batch, or CSV text.
+    type Out;
+    /// A sink sized for `rows` rows per chunk.
+    fn with_capacity(rows: usize) -> Self;
+    /// Rows held.
+    fn len(&self) -> usize;
+    /// Whether the chunk should be handed out before the next row.
+    fn is_full(&self, batch_size: usize) -> bool;
+    /// Adds the row of one message.
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields);
+    /// Hands out the rows held (at least one) and starts a new chunk.
+    fn finish(&mut self) -> Result<Self::Out, ArrowError>;
+    /// Hands out a batch read by another reader (Zeek's `dns.log`) in this sink's form.
+    fn convert(&mut self, batch: RecordBatch) -> Result<Self::Out, ArrowError>;
+}
+
+/// Past this many bytes in one string column a batch is handed out early, far from the 2 GiB
+/// that 32-bit offsets can address (one row adds at most a few MiB).
+const MAX_COLUMN_BYTES: usize = 1 << 30;
+
+/// A CSV chunk is handed out past this size, so that it stays in the cache until written.
+const CSV_CHUNK_BYTES: usize = 1 << 20;
+
+/// Two decimal digits for every value below 100.
+const DIGITS2: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+fn two_digits(v: u32) -> [u8; 2] {
+    let i = (v % 100) as usize * 2;
+    [DIGITS2[i], DIGITS2[i + 1]]
+}
+
+/// tshark's `frame.time` in UTC, `Nov 25, 2026 09:38:00.033394000 UTC`: the text up to the
+/// seconds is formatted once per minute and its seconds rewritten once per second; only the
+/// fraction is written for every row.
+#[derive(Debug, Default)]
+pub(super) struct FrameTime {
+    /// `sec` of the cached text, if any.
+    sec: Option<i64>,
+    /// Whether the text was formatted from `sec` (not the fallback for times out of range).
+    exact: bool,
+    /// `Nov 25, 2026 09:38:00` (day of month space-padded to two characters, as tshark does).
+    text: Vec<u8>,
+    /// The text as a CSV field begins: `"Nov 25, 2026 09:38:00` when the whole field needs
+    /// quotes (the comma after the day: always, in practice), else as `text`.
+    csv: Vec<u8>,
+    /// `csv` in a fixed-size array, copied whole into rows (when it fits).
+    csv_fixed: [u8; 32],
+    quoted: bool,
+}
+
+impl FrameTime {
+    /// Brings the cached text to second `sec`.
+    fn at(&mut self, sec: i64) {
+        if self.sec == Some(sec) {
+            return;
+        }
+        let same_minute = self
+            .sec
+            .is_some_and(|s| s.div_euclid(60) == sec.div_euclid(60));
+        if same_minute && self.exact && self.text.len() >= 2 && self.csv.len() >= 2 {
+            // `%S` ends the text: two digits.
+            let d = two_digits(sec.rem_euclid(60) as u32);
+            let n = self.text.len();
+            self.text[n - 2..].copy_from_slice(&d);
+            let n = self.csv.len();
+            self.csv[n - 2..].copy_from_slice(&d);
+            if n <= self.csv_fixed.len() {
+                self.csv_fixed[n - 2..n].copy_from_slice(&d);
+            }
+        } else {
+            let dt = DateTime::from_timestamp(sec, 0);
+            self.exact = dt.is_some();
+            let text = match dt {
+                Some(dt) => dt.format("%b %e, %Y %H:%M:%S").to_string(),
+                None => "Jan  1, 1970 00:00:00".to_string(),
+            };
+            self.text.clear();
+            self.text.extend_from_slice(text.as_bytes());
+            self.csv.clear();
+            csv_writer::field(&mut self.csv, &self.text);
+            self.quoted = self.csv.first() == Some(&b'"');
+            if self.quoted {
+                // The fraction and ` UTC` follow before the closing quote.
+                self.csv.pop();
+            }
+            if let Some(f) = self.csv_fixed.get_mut(..self.csv.len()) {
+                f.copy_from_slice(&self.csv);
+            }
+        }
+        self.sec = Some(sec);
+    }
+
+    /// `.NNNNNNNNN UTC`: the fraction of the second and the zone.
+    fn tail(nsec: u32) -> [u8; 14] {
+        let n = nsec.min(999_999_999);
+        let mut t = *b".000000000 UTC";
+        t[1] = b'0' + (n / 100_000_000) as u8;
+        let r = n % 100_000_000;
+        t[2..4].copy_from_slice(&two_digits(r / 1_000_000));
+        t[4..6].copy_from_slice(&two_digits(r / 10_000));
+        t[6..8].copy_from_slice(&two_digits(r / 100));
+        t[8..10].copy_from_slice(&two_digits(r));
+        t
+    }
+
+    /// Appends the time as text.
+    pub(super) fn push(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
+        self.at(sec);
+        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&Self::tail(nsec));
+    }
+
+    /// Writes the time as a CSV field.
+    fn put_csv(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
+        self.at(sec);
+        let n = self.csv.len();
+        if n <= self.csv_fixed.len() {
+            row.fixed(&self.csv_fixed, n);
+        } else {
+            row.bytes(&self.csv);
+        }
+        row.fixed(&Self::tail(nsec), 14);
+        if self.quoted {
+            row.byte(b'"');
+        }
+    }
+}
+
+/// Room made at once for the fixed-width fields of a CSV row.
+const ROW_ROOM: usize = 256;
+
+/// A CSV row being written into the end of a buffer. Small fields are copied as fixed-size
+/// arrays (no call to `memcpy` for a few bytes) into room made ahead, and the cursor then moves
+/// past their actual length; [`Row::end`] cuts the buffer after the row.
+struct Row<'a> {
+    buf: &'a mut Vec<u8>,
+    at: usize,
+}
+
+impl<'a> Row<'a> {
+    fn start(buf: &'a mut Vec<u8>) -> Self {
+        let at = buf.len();
+        buf.resize(at + ROW_ROOM, 0);
+        Row { buf, at }
+    }
+
+    /// Makes sure `n` more bytes fit.
+    #[inline]
+    fn room(&mut self, n: usize) {
+        if self.at + n > self.buf.len() {
+            self.buf.resize(self.at + n + ROW_ROOM, 0);
+        }
+    }
+
+    /// Writes the first `len` bytes of `v` (copying all of it).
+    #[inline]
+    fn fixed<const N: usize>(&mut self, v: &[u8; N], len: usize) {
+        self.room(N);
+        self.buf[self.at..self.at + N].copy_from_slice(v);
+        self.at += len.min(N);
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.room(1);
+        self.buf[self.at] = b;
+        self.at += 1;
+    }
+
+    fn bytes(&mut self, v: &[u8]) {
+        self.room(v.len());
+        self.buf[self.at..self.at + v.len()].copy_from_slice(v);
+        self.at += v.len();
+    }
+
+    /// An integer in decimal, written digit pairs backwards from its end.
+    #[inline]
+    fn int(&mut self, v: i64) {
+        self.room(20);
+        if v < 0 {
+            self.buf[self.at] = b'-';
+            self.at += 1;
+        }
+        let mut u = v.unsigned_abs();
+        let n = u.checked_ilog10().unwrap_or(0) as usize + 1;
+        let mut i = self.at + n;
+        while u >= 100 {
+            let d = (u % 100) as usize * 2;
+            u /= 100;
+            i -= 2;
+            self.buf[i..i + 2].copy_from_slice(&DIGITS2[d..d + 2]);
+        }
+        if u >= 10 {
+            let d = u as usize * 2;
+            self.buf[i - 2..i].copy_from_slice(&DIGITS2[d..d + 2]);
+        } else {
+            self.buf[i - 1] = b'0' + u as u8;
+        }
+        self.at += n;
+    }
+
+    fn ipv4(&mut self, a: Ipv4Addr) {
+        let (t, n) = ipv4_text(a);
+        self.fixed(&t, n);
+    }
+
+    fn ip(&mut self, ip: IpAddr) {
+        match ip {
+            IpAddr::V4(a) => self.ipv4(a),
+            IpAddr::V6(a) => self.ipv6(a),
+        }
+    }
+
+    fn ipv6(&mut self, a: Ipv6Addr) {
+        let mut s = String::with_capacity(39);
+        push_ipv6(&mut s, a);
+        self.bytes(s.as_bytes());
+    }
+
+    /// A CSV field, quoted if it needs to be.
+    fn field(&mut self, v: &[u8]) {
+        if csv_writer::needs_quotes(v) {
+            let mut q = Vec::with_capacity(v.len() + 8);
+            csv_writer::field(&mut q, v);
+            self.bytes(&q);
+        } else {
+            self.bytes(v);
+        }
+    }
+
+    fn end(self) {
+        self.buf.truncate(self.at);
+    }
+}
+
+/// Appends an address as text.
+fn push_ip(out: &mut Vec<u8>, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => push_ipv4_bytes(out, a),
+        IpAddr::V6(a) => push_v6(out, a),
+    }
+}
+
+/// Appends an IPv6 address as text (rare in DNS traffic: AAAA answers, IPv6 transport).
+fn push_v6(out: &mut Vec<u8>, a: Ipv6Addr) {
+    let mut s = String::with_capacity(39);
+    push_ipv6(&mut s, a);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends addresses joined by `|`.
+fn push_joined<T: Copy>(out: &mut Vec<u8>, ips: &[T], one: impl Fn(&mut Vec<u8>, T)) {
+    for (i, &ip) in ips.iter().enumerate() {
+        if i > 0 {
+            out.push(b'|');
+        }
+        one(out, ip);
+    }
+}
+
+/// tshark's text of a class: `0x0001`.
+fn class_text(class: u16) -> [u8; 6] {
+    let h = |shift: u16| HEX[((class >> shift) & 15) as usize];
+    [b'0', b'x', h(12), h(8), h(4), h(0)]
+}
+
+/// A string column written in place: values and offsets, checked once when finished.
+struct StrCol {
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    nulls: NullBufferBuilder,
+}
+
+impl StrCol {
+    fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        StrCol {
+            values: Vec::with_capacity(bytes),
+            offsets,
+            nulls: NullBufferBuilder::new(rows),
+        }
+    }
+
+    /// Ends a value written into `values` since the previous one.
+    fn end(&mut self) {
+        // Below `MAX_COLUMN_BYTES` + one row (see `RowSink::is_full`), so it fits.
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_non_null();
+    }
+
+    fn push(&mut self, v: &[u8]) {
+        self.values.extend_from_slice(v);
+        self.end();
+    }
+
+    fn null(&mut self) {
+        self.offsets.push(self.values.len() as i32);
+        self.nulls.append_null();
+    }
+
+    fn finish(&mut self, rows: usize, bytes: usize) -> Result<ArrayRef, ArrowError> {
+        let mut next = StrCol::with_capacity(rows, bytes);
+        std::mem::swap(self, &mut next);
+        let offsets = OffsetBuffer::new(next.offsets.into());
+        let nulls = next.nulls.finish();
+        // Checks that the values are UTF-8 (they are ASCII), once for the whole column.
+        Ok(Arc::new(StringArray::try_new(
+            offsets,
+            Buffer::from_vec(next.values),
+            nulls,
+        )?))
+    }
+}
+
+/// Column builders of one record batch.
+pub(super) struct ArrowRows {
+    len: usize,
+    /// Rows per batch the builders are sized for.
+    cap: usize,
+    frame_time: StrCol,
+    unix_tstamp: Int64Builder,
+    frame_len: Int32Builder,
+    ip_src: StrCol,
+    ip_dst: StrCol,
+    qry_name: StrCol,
+    qry_class: StrCol,
+    qry_type: Int32Builder,
+    qry_rcode: Int32Builder,
+    dns_a: StrCol,
+    src_port: Int32Builder,
+    dst_port: Int32Builder,
+    transport: StrCol,
+    dns_id: Int32Builder,
+    dns_qr: Int32Builder,
+    ancount: Int32Builder,
+    a_all: StrCol,
+    aaaa: StrCol,
+    cname: StrCol,
+    min_ttl: Int64Builder,
+    frame_number: Int64Builder,
+    time: FrameTime,
+}
+
+/// Bytes per row each string column is sized for.
+const FRAME_TIME_BYTES: usize = 36;
+const IP_BYTES: usize = 15;
+const NAME_BYTES: usize = 24;
+const SHORT_BYTES: usize = 6;
+
+impl RowSink for ArrowRows {
+    type Out = RecordBatch;
+
+    fn with_capacity(cap: usize) -> Self {
+        let s = |bytes: usize| StrCol::with_capacity(cap, cap * bytes);
+        let i32b = || Int32Builder::with_capacity(cap);
+        let i64b = || Int64Builder::with_capacity(cap);
+        ArrowRows {
+            len: 0,
+            cap,
+            frame_time: s(FRAME_TIME_BYTES),
+            unix_tstamp: i64b(),
+            frame_len: i32b(),
+            ip_src: s(IP_BYTES),
+            ip_dst: s(IP_BYTES),
+            qry_name: s(NAME_BYTES),
+            qry_class: s(SHORT_BYTES),
+            qry_type: i32b(),
+            qry_rcode: i32b(),
+            dns_a: s(IP_BYTES),
+            src_port: i32b(),
+            dst_port: i32b(),
+            transport: s(3),
+            dns_id: i32b(),
+            dns_qr: i32b(),
+            ancount: i32b(),
+            a_all: s(IP_BYTES),
+            aaaa: s(IP_BYTES),
+            cname: s(NAME_BYTES),
+            min_ttl: i64b(),
+            frame_number: i64b(),
+            time: FrameTime::default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_full(&self, batch_size: usize) -> bool {
+        self.len >= batch_size
+            || [&self.qry_name, &self.a_all, &self.aaaa, &self.cname]
+                .iter()
+                .any(|c| c.values.len() >= MAX_COLUMN_BYTES)
+    }
+
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
+        self.len += 1;
+        let pkt = o.pkt;
+        self.time
+            .push(&mut self.frame_time.values, pkt.ts_sec, pkt.ts_nsec);
+        self.frame_time.end();
+        self.unix_tstamp.append_value(pkt.ts_sec);
+        self.frame_len.append_value(pkt.orig_len as i32);
+        push_ip(&mut self.ip_src.values, o.src);
+        self.ip_src.end();
+        push_ip(&mut self.ip_dst.values, o.dst);
+        self.ip_dst.end();
+        if m.has_question {
+            self.qry_name.push(m.qname.as_bytes());
+            self.qry_class.push(&class_text(m.qclass));
+            self.qry_type.append_value(m.qtype as i32);
+        } else {
+            self.qry_name.null();
+            self.qry_class.null();
+            self.qry_type.append_null();
+        }
+        let response = header.is_response();
+        // tshark shows the rcode of responses only.
+        self.qry_rcode
+            .append_option(response.then_some(header.rcode() as i32));
+        match m.a.first() {
+            Some(&a) => {
+                push_ipv4_bytes(&mut self.dns_a.values, a);
+                self.dns_a.end();
+            }
+            None => self.dns_a.null(),
+        }
+        self.src_port.append_value(o.src_port as i32);
+        self.dst_port.append_value(o.dst_port as i32);
+        self.transport.push(o.transport().as_bytes());
+        self.dns_id.append_value(header.id as i32);
+        self.dns_qr.append_value(response as i32);
+        self.ancount.append_value(header.ancount as i32);
+        if m.a.is_empty() {
+            self.a_all.null();
+        } else {
+            push_joined(&mut self.a_all.values, &m.a, push_ipv4_bytes);
+            self.a_all.end();
+        }
+        if m.aaaa.is_empty() {
+            self.aaaa.null();
+        } else {
+            push_joined(&mut self.aaaa.values, &m.aaaa, push_v6);
+            self.aaaa.end();
+        }
+        if m.cname.is_empty() {
+            self.cname.null();
+        } else {
+            self.cname.push(m.cname.as_bytes());
+        }
+        self.min_ttl.append_option(m.min_ttl.map(i64::from));
+        self.frame_number.append_value(pkt.frame_number as i64);
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let cap = self.cap;
+        self.len = 0;
+        // Finished builders would start again from nothing and grow by doubling: each is
+        // sized for a whole batch once instead.
+        let cols: Vec<ArrayRef> = vec![
+            self.frame_time.finish(cap, cap * FRAME_TIME_BYTES)?,
+            Arc::new(self.unix_tstamp.finish()),
+            Arc::new(self.frame_len.finish()),
+            self.ip_src.finish(cap, cap * IP_BYTES)?,
+            self.ip_dst.finish(cap, cap * IP_BYTES)?,
+            self.qry_name.finish(cap, cap * NAME_BYTES)?,
+            self.qry_class.finish(cap, cap * SHORT_BYTES)?,
+            Arc::new(self.qry_type.finish()),
+            Arc::new(self.qry_rcode.finish()),
+            self.dns_a.finish(cap, cap * IP_BYTES)?,
+            Arc::new(self.src_port.finish()),
+            Arc::new(self.dst_port.finish()),
+            self.transport.finish(cap, cap * 3)?,
+            Arc::new(self.dns_id.finish()),
+            Arc::new(self.dns_qr.finish()),
+            Arc::new(self.ancount.finish()),
+            self.a_all.finish(cap, cap * IP_BYTES)?,
+            self.aaaa.finish(cap, cap * IP_BYTES)?,
+            self.cname.finish(cap, cap * NAME_BYTES)?,
+            Arc::new(self.min_ttl.finish()),
+            Arc::new(self.frame_number.finish()),
+        ];
+        for b in [
+            &mut self.unix_tstamp,
+            &mut self.min_ttl,
+            &mut self.frame_number,
+        ] {
+            *b = Int64Builder::with_capacity(cap);
+        }
+        for b in [
+            &mut self.frame_len,
+            &mut self.qry_type,
+            &mut self.qry_rcode,
+            &mut self.src_port,
+            &mut self.dst_port,
+            &mut self.dns_id,
+            &mut self.dns_qr,
+            &mut self.ancount,
+        ] {
+            *b = Int32Builder::with_capacity(cap);
+        }
+        RecordBatch::try_new(dns_capture_schema(), cols)
+    }
+
+    fn convert(&mut self, batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
+        Ok(batch)
+    }
+}
+
+/// Rows written straight as CSV text: the bytes [`crate::BatchWriter`] writes for the batches
+/// of [`ArrowRows`] (header line first, `,` separators, empty nulls, fields quoted only when
+/// they hold `,` `"` `\r` or `\n`).
+pub(super) struct CsvRows {
+    buf: Vec<u8>,
+    rows: usize,
+    header_done: bool,
+    time: FrameTime,
+}
+
+impl CsvRows {
+    /// Starts a chunk: the header line (the names of `schema`) before the first.
+    fn start(&mut self, schema: &Schema) {
+        if !self.header_done {
+            self.header_done = true;
+            csv_writer::header(&mut self.buf, schema);
+        }
+    }
+}
+
+impl RowSink for CsvRows {
+    type Out = Vec<u8>;
+
+    fn with_capacity(_rows: usize) -> Self {
+        CsvRows {
+            buf: Vec::with_capacity(CSV_CHUNK_BYTES + 64 * 1024),
+            rows: 0,
+            header_done: false,
+            time: FrameTime::default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn is_full(&self, batch_size: usize) -> bool {
+        self.rows >= batch_size || self.buf.len() >= CSV_CHUNK_BYTES
+    }
+
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
+        if !self.header_done {
+            self.start(&dns_capture_schema());
+        }
+        self.rows += 1;
+        let pkt = o.pkt;
+        let mut r = Row::start(&mut self.buf);
+        // The columns of `dns_capture_schema`, as `ArrowRows::push` fills them.
+        self.time.put_csv(&mut r, pkt.ts_sec, pkt.ts_nsec);
+        r.byte(b',');
+        r.int(pkt.ts_sec);
+        r.byte(b',');
+        r.int(pkt.orig_len as i32 as i64);
+        r.byte(b',');
+        r.ip(o.src);
+        r.byte(b',');
+        r.ip(o.dst);
+        r.byte(b',');
+        if m.has_question {
+            r.field(m.qname.as_bytes());
+            r.byte(b',');
+            r.fixed(&class_text(m.qclass), 6);
+            r.byte(b',');
+            r.int(m.qtype as i64);
+        } else {
+            r.fixed(b",,", 2);
+        }
+        r.byte(b',');
+        let response = header.is_response();
+        if response {
+            r.int(header.rcode() as i64);
+        }
+        r.byte(b',');
+        if let Some(&a) = m.a.first() {
+            r.ipv4(a);
+        }
+        r.byte(b',');
+        r.int(o.src_port as i64);
+        r.byte(b',');
+        r.int(o.dst_port as i64);
+        r.byte(b',');
+        r.fixed(o.transport().as_bytes().try_into().unwrap_or(b"udp"), 3);
+        r.byte(b',');
+        r.int(header.id as i64);
+        r.fixed(if response { b",1," } else { b",0," }, 3);
+        r.int(header.ancount as i64);
+        r.byte(b',');
+        for (i, &a) in m.a.iter().enumerate() {
+            if i > 0 {
+                r.byte(b'|');
+            }
+            r.ipv4(a);
+        }
+        r.byte(b',');
+        for (i, &a) in m.aaaa.iter().enumerate() {
+            if i > 0 {
+                r.byte(b'|');
+            }
+            r.ipv6(a);
+        }
+        r.byte(b',');
+        r.field(m.cname.as_bytes());
+        r.byte(b',');
+        if let Some(t) = m.min_ttl {
+            r.int(t as i64);
+        }
+        r.byte(b',');
+        r.int(pkt.frame_number as i64);
+        r.byte(b'\n');
+        r.end();
+    }
+
+    fn finish(&mut self) -> Result<Vec<u8>, ArrowError> {
+        self.rows = 0;
+        let mut next = Vec::with_capacity(CSV_CHUNK_BYTES + 64 * 1024);
+        std::mem::swap(&mut next, &mut self.buf);
+        Ok(next)
+    }
+
+    fn convert(&mut self, batch: RecordBatch) -> Result<Vec<u8>, ArrowError> {
+        // Rows of the capture pass are handed out before another reader's batch.
+        self.start(batch.schema_ref());
+        csv_writer::rows(&mut self.buf, &batch, 0, &mut String::new())?;
+        self.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(sec: i64, nsec: u32, t: &mut FrameTime) -> (String, String) {
+        let mut text = Vec::new();
+        t.push(&mut text, sec, nsec);
+        let mut csv = Vec::new();
+        let mut row = Row::start(&mut csv);
+        t.put_csv(&mut row, sec, nsec);
+        row.end();
+        let text = String::from_utf8(text).unwrap();
+        let mut want = Vec::new();
+        csv_writer::field(&mut want, text.as_bytes());
+        assert_eq!(csv, want);
+        (text, String::from_utf8(csv).unwrap())
+    }
+
+    #[test]
+    fn frame_time_cache_follows_seconds_minutes_and_days() {
+        let mut t = FrameTime::default();
+        let fresh = |sec: i64, nsec: u32| time(sec, nsec, &mut FrameTime::default()).0;
+        // Forwards and backwards within a minute, across minutes, hours, days, years.
+        for sec in [
+            1_795_599_592,
+            1_795_599_593,
+            1_795_599_599,
+            1_795_599_600,
+            1_795_599_559,
+            1_795_599_540,
+            1_795_599_540 + 86_400,
+            1_798_761_599,
+            1_798_761_600,
+            0,
+            -1,
+            -61,
+            i64::MAX,
+        ] {
+            for nsec in [0, 5, 741_815_000, 999_999_999, 1_500_000_000] {
+                let (text, csv) = time(sec, nsec, &mut t);
+                assert_eq!(text, fresh(sec, nsec), "{sec}.{nsec}");
+                assert!(csv.starts_with('"') && csv.ends_with(" UTC\""), "{csv}");
+            }
+        }
+        assert_eq!(
+            fresh(1_795_599_592, 741_815_000),
+            "Nov 25, 2026 09:39:52.741815000 UTC"
+        );
+        assert_eq!(
+            fresh(1_794_000_000, 5),
+            "Nov  6, 2026 21:20:00.000000005 UTC"
+        );
+        assert_eq!(fresh(i64::MAX, 0), "Jan  1, 1970 00:00:00.000000000 UTC");
+    }
+
+    #[test]
+    fn integers_and_fields_in_rows() {
+        let mut out = b"x".to_vec();
+        let mut row = Row::start(&mut out);
+        let ints = [
+            0,
+            7,
+            10,
+            99,
+            100,
+            65_535,
+            -1,
+            -10,
+            1_795_599_592,
+            i64::MAX,
+            i64::MIN,
+            i32::MIN as i64,
+        ];
+        for v in ints {
+            row.int(v);
+            row.byte(b',');
+        }
+        row.field(b"a,b\"c");
+        row.field(b"plain");
+        // Longer than the room made ahead.
+        row.bytes(&[b'z'; 3 * ROW_ROOM]);
+        row.end();
+        let mut want = b"x".to_vec();
+        for v in ints {
+            want.extend_from_slice(format!("{v},").as_bytes());
+        }
+        want.extend_from_slice(b"\"a,b\"\"c\"plain");
+        want.extend_from_slice(&[b'z'; 3 * ROW_ROOM]);
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn class_text_is_tshark_hex() {
+        assert_eq!(&class_text(1), b"0x0001");
+        assert_eq!(&class_text(0xfe), b"0x00fe");
+        assert_eq!(&class_text(0x8001), b"0x8001");
+    }
+}
