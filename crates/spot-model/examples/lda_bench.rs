@@ -4,9 +4,10 @@
 //!
 //! ```text
 //! lda_bench generate OUT [corpus options]        writes OUT/observed.tsv and OUT/heldout.tsv
-//! lda_bench ours [--engine E] [--curve FILE] [corpus options]
+//! lda_bench ours [--engine E] [--curve FILE] [--shards S] [corpus options]
 //!                                                fits em, online, gibbs (or only E: em, online,
-//!                                                gibbs30, gibbs100); prints result rows
+//!                                                gibbs30, gibbs100; gibbs with S shards,
+//!                                                default 32); prints result rows
 //! lda_bench eval NAME PHI SECONDS CPU ITERS ALPHA RSS_MIB THREADS [corpus options]
 //!                                                scores a peer's topics (PHI: one line per word,
 //!                                                K whitespace-separated P(word | topic))
@@ -258,6 +259,7 @@ fn ours(args: &[String]) -> Res<()> {
                 iterations: b,
                 optimizer: opt,
                 seed: 3,
+                shards: get(&m, "shards", LdaConfig::default().shards)?,
                 online: OnlineConfig {
                     mini_batch_fraction: fraction,
                     tau0: 64.0,
