@@ -381,3 +381,81 @@ fn elff_fields_without_a_proxy_column_are_carried_through() {
     assert!(plain.extra_columns().is_empty());
     assert_eq!(plain.schema(), spot_decode::proxy_schema());
 }
+
+/// Dictionary-encoded batches hold the same values, and a Parquet file written from them under
+/// the text schema reads back as the plain batches.
+#[test]
+fn dictionary_encoded_batches_write_the_same_parquet() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use spot_decode::proxy::proxy_parquet_properties;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.log");
+    std::fs::write(
+        &extra,
+        "#Fields: date time c-ip cs-host x-country cs-uri-path cs-uri-query\n\
+         2026-11-25 09:40:06 10.0.0.5 example.com \"United States\" /a ?x=\"\"1\"\"\n\
+         2026-11-25 09:40:07 10.0.0.6 example.com - / -\n\
+         2026-11-25 09:40:08 10.0.0.6 - \"United States\" /a ?\n",
+    )
+    .unwrap();
+    for (path, batch_size) in [
+        (data("bluecoat-elff.log"), 64),
+        (data("bluecoat-style.log"), 1000),
+        (data("squid-access.log"), 7),
+        (data("zeek-http.log"), 3),
+        (extra, 2),
+    ] {
+        let open = || {
+            ProxyReader::open(&[&path])
+                .unwrap()
+                .with_batch_size(batch_size)
+        };
+        let (plain, _) = read(&open());
+        let dict_reader = open().with_dictionary_encoding(true);
+        assert_eq!(dict_reader.text_schema(), open().schema());
+        let (dict, _) = read(&dict_reader);
+        assert_eq!(
+            dict.column_by_name("host").unwrap().data_type(),
+            &arrow::datatypes::DataType::Dictionary(
+                Box::new(arrow::datatypes::DataType::Int32),
+                Box::new(arrow::datatypes::DataType::Utf8)
+            )
+        );
+        for (name, (p, d)) in plain
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name())
+            .zip(plain.columns().iter().zip(dict.columns()))
+        {
+            let d = arrow::compute::cast(d, p.data_type()).unwrap();
+            assert_eq!(p.to_data(), d.to_data(), "{} {name}", path.display());
+        }
+        let file = dir.path().join("out.parquet");
+        let schema = dict_reader.text_schema();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&file).unwrap(),
+            schema.clone(),
+            Some(proxy_parquet_properties(&schema)),
+        )
+        .unwrap();
+        for b in dict_reader.batches() {
+            w.write(&b.unwrap()).unwrap();
+        }
+        w.close().unwrap();
+        let back: Vec<RecordBatch> =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+                .unwrap()
+                .build()
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        assert_eq!(
+            concat_batches(&schema, &back).unwrap(),
+            plain,
+            "{}",
+            path.display()
+        );
+    }
+}

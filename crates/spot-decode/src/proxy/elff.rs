@@ -111,17 +111,209 @@ struct Span {
     escaped: bool,
 }
 
+/// Bit masks of the separator (space, tab) and quote bytes of a line, bit `i % 64` of word
+/// `i / 64` for byte `i`: the line is classified 16 bytes at a time, and fields are then found by
+/// counting zeros instead of testing bytes one by one.
+#[derive(Debug, Clone, Default)]
+struct ByteMasks {
+    sep: Vec<u64>,
+    quote: Vec<u64>,
+    /// Field ends found by [`split_simple`].
+    ends: Vec<usize>,
+}
+
+/// Bit `i` of the result is the parity of the bits `0..=i` of `x`.
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Splits a line of the usual kind, whose quoted fields hold no `""` and whose other fields
+/// hold no `"`, finding all field bounds from the masks at once: a separator between an odd and
+/// an even quote is inside a quoted field, a field starts where a separator run ends. Returns
+/// `false` for a line of another kind (then split it byte by byte, which also tells its error).
+fn split_simple(b: &[u8], masks: &mut ByteMasks, out: &mut Vec<Span>) -> bool {
+    out.clear();
+    masks.ends.clear();
+    let n = b.len();
+    let words = masks.sep.len();
+    // All ones while inside quotes at the end of the previous word.
+    let mut in_quote = 0u64;
+    // Whether the byte before the word is a separator (the line's start counts as one).
+    let mut prev_sep = 1u64;
+    let mut quotes = 0u32;
+    for w in 0..words {
+        let q = masks.quote[w];
+        let inside = prefix_xor(q) ^ in_quote;
+        in_quote = ((inside as i64) >> 63) as u64;
+        let mut sep = masks.sep[w] & !inside;
+        let past_end = n - w * 64;
+        if past_end < 64 {
+            sep |= u64::MAX << past_end;
+        }
+        let before = (sep << 1) | prev_sep;
+        prev_sep = sep >> 63;
+        let mut starts = !sep & before;
+        let mut ends = sep & !before;
+        quotes += q.count_ones();
+        while starts != 0 {
+            out.push(Span {
+                start: w * 64 + starts.trailing_zeros() as usize,
+                end: 0,
+                escaped: false,
+            });
+            starts &= starts - 1;
+        }
+        while ends != 0 {
+            masks.ends.push(w * 64 + ends.trailing_zeros() as usize);
+            ends &= ends - 1;
+        }
+    }
+    if prev_sep == 0 {
+        masks.ends.push(n);
+    }
+    if in_quote != 0 || out.len() != masks.ends.len() {
+        return false;
+    }
+    let mut quoted = 0u32;
+    let mut ok = true;
+    for (span, &end) in out.iter_mut().zip(&masks.ends) {
+        // A field is at least one byte long.
+        let q = usize::from(b[span.start] == b'"');
+        let closed = end - span.start >= 2 && b[end - 1] == b'"';
+        ok &= (q == 0) | closed;
+        span.start += q;
+        span.end = end - q;
+        quoted += q as u32;
+    }
+    ok && quotes == 2 * quoted
+}
+
+/// The separator and quote masks of 64 bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn masks64(chunk: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (mut sep, mut quote) = (0u64, 0u64);
+    // SAFETY: SSE2 is part of the x86_64 baseline, and each unaligned 16-byte load reads
+    // within `chunk` (offsets 0, 16, 32 and 48 of 64 bytes).
+    unsafe {
+        let space = _mm_set1_epi8(b' ' as i8);
+        let tab = _mm_set1_epi8(b'\t' as i8);
+        let dquote = _mm_set1_epi8(b'"' as i8);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+            let s = _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab));
+            let q = _mm_cmpeq_epi8(v, dquote);
+            sep |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
+            quote |= u64::from(_mm_movemask_epi8(q) as u16) << (16 * k);
+        }
+    }
+    (sep, quote)
+}
+
+/// The separator and quote masks of 64 bytes.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn masks64(chunk: &[u8; 64]) -> (u64, u64) {
+    masks64_scalar(chunk)
+}
+
+/// [`masks64`] a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn masks64_scalar(chunk: &[u8; 64]) -> (u64, u64) {
+    let (mut sep, mut quote) = (0u64, 0u64);
+    for (i, &c) in chunk.iter().enumerate() {
+        sep |= u64::from(c == b' ' || c == b'\t') << i;
+        quote |= u64::from(c == b'"') << i;
+    }
+    (sep, quote)
+}
+
+impl ByteMasks {
+    fn compute(&mut self, b: &[u8]) {
+        self.sep.clear();
+        self.quote.clear();
+        let mut chunks = b.chunks_exact(64);
+        for chunk in &mut chunks {
+            let (s, q) = masks64(chunk.try_into().unwrap_or(&[0; 64]));
+            self.sep.push(s);
+            self.quote.push(q);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // Zero bytes are neither separators nor quotes.
+            let mut last = [0u8; 64];
+            last[..rest.len()].copy_from_slice(rest);
+            let (s, q) = masks64(&last);
+            self.sep.push(s);
+            self.quote.push(q);
+        }
+    }
+
+    /// The first byte at or after `from` whose bit is set in `words` (bits past the line's
+    /// end are clear).
+    #[inline]
+    fn next_set(words: &[u64], from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = *words.get(w)? >> (from % 64);
+        if bits != 0 {
+            return Some(from + bits.trailing_zeros() as usize);
+        }
+        loop {
+            w += 1;
+            bits = *words.get(w)?;
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+        }
+    }
+
+    /// The first byte at or after `from` that is not a separator (at or past `len` if none).
+    #[inline]
+    fn next_non_sep(&self, from: usize, len: usize) -> usize {
+        let mut w = from / 64;
+        let Some(&word) = self.sep.get(w) else {
+            return len;
+        };
+        let bits = !word >> (from % 64);
+        if bits != 0 {
+            return from + bits.trailing_zeros() as usize;
+        }
+        loop {
+            w += 1;
+            let Some(&word) = self.sep.get(w) else {
+                return len;
+            };
+            if word != u64::MAX {
+                return w * 64 + (!word).trailing_zeros() as usize;
+            }
+        }
+    }
+}
+
 /// Splits an ELFF data line into fields: runs of spaces and tabs separate them; a field that
 /// starts with `"` runs to the matching closing quote (`""` inside is one quote).
-fn split_spans(line: &str, out: &mut Vec<Span>) -> Result<(), LineError> {
-    out.clear();
+fn split_spans(line: &str, masks: &mut ByteMasks, out: &mut Vec<Span>) -> Result<(), LineError> {
     let b = line.as_bytes();
+    let n = b.len();
+    masks.compute(b);
+    if split_simple(b, masks, out) {
+        return Ok(());
+    }
+    out.clear();
     let mut i = 0;
     loop {
-        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-            i += 1;
-        }
-        if i == b.len() {
+        i = masks.next_non_sep(i, n);
+        if i >= n {
             return Ok(());
         }
         if b[i] == b'"' {
@@ -129,45 +321,40 @@ fn split_spans(line: &str, out: &mut Vec<Span>) -> Result<(), LineError> {
             let mut j = start;
             let mut escaped = false;
             loop {
-                match memchr::memchr(b'"', &b[j..]) {
-                    None => {
-                        return Err(LineError::UnbalancedQuote {
+                let Some(q) = ByteMasks::next_set(&masks.quote, j) else {
+                    return Err(LineError::UnbalancedQuote {
+                        field: out.len() + 1,
+                    });
+                };
+                match b.get(q + 1) {
+                    Some(b'"') => {
+                        escaped = true;
+                        j = q + 2;
+                        continue;
+                    }
+                    Some(b' ' | b'\t') | None => {}
+                    Some(_) => {
+                        return Err(LineError::TextAfterQuote {
                             field: out.len() + 1,
                         });
                     }
-                    Some(k) => {
-                        let q = j + k;
-                        if b.get(q + 1) == Some(&b'"') {
-                            escaped = true;
-                            j = q + 2;
-                            continue;
-                        }
-                        if let Some(&next) = b.get(q + 1)
-                            && next != b' '
-                            && next != b'\t'
-                        {
-                            return Err(LineError::TextAfterQuote {
-                                field: out.len() + 1,
-                            });
-                        }
-                        out.push(Span {
-                            start,
-                            end: q,
-                            escaped,
-                        });
-                        i = q + 1;
-                        break;
-                    }
                 }
+                out.push(Span {
+                    start,
+                    end: q,
+                    escaped,
+                });
+                i = q + 1;
+                break;
             }
         } else {
-            let start = i;
-            i = memchr::memchr2(b' ', b'\t', &b[i..]).map_or(b.len(), |k| i + k);
+            let end = ByteMasks::next_set(&masks.sep, i).unwrap_or(n);
             out.push(Span {
-                start,
-                end: i,
+                start: i,
+                end,
                 escaped: false,
             });
+            i = end;
         }
     }
 }
@@ -178,7 +365,7 @@ pub(crate) fn split_fields<'a>(
     out: &mut Vec<Cow<'a, str>>,
 ) -> Result<(), LineError> {
     let mut spans = Vec::new();
-    split_spans(line, &mut spans)?;
+    split_spans(line, &mut ByteMasks::default(), &mut spans)?;
     out.clear();
     out.extend(spans.into_iter().map(|s| span_text(line, s)));
     Ok(())
@@ -236,8 +423,12 @@ pub struct ElffParser {
     /// Names of the extra columns fields without a proxy column are carried into.
     extra_names: std::sync::Arc<[String]>,
     spans: Vec<Span>,
+    masks: ByteMasks,
     /// Per extra column, the field whose value it takes on the current line.
     extra_values: Vec<Option<usize>>,
+    /// The text columns [`append_line`](Self::append_line) fills from one field each, with
+    /// that field (`None`: the layout has none, the column is null).
+    text_fields: Vec<(Col, Option<usize>)>,
 }
 
 impl Default for ElffParser {
@@ -250,7 +441,9 @@ impl Default for ElffParser {
             extra_fields: Vec::new(),
             extra_names: std::sync::Arc::from(Vec::new()),
             spans: Vec::with_capacity(32),
+            masks: ByteMasks::default(),
             extra_values: Vec::new(),
+            text_fields: Vec::new(),
         };
         p.set_layout(&SPOT_POSITIONAL_FIELDS);
         p
@@ -313,6 +506,16 @@ impl ElffParser {
             .enumerate()
             .filter_map(|(i, e)| e.map(|e| (i, e)))
             .collect();
+        self.text_fields = Col::ALL
+            .into_iter()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Col::Duration | Col::ScBytes | Col::CsBytes | Col::FullUri
+                )
+            })
+            .map(|c| (c, self.col_field[c as usize]))
+            .collect();
     }
 
     fn directive(&mut self, line: &str) -> Result<(), LineError> {
@@ -353,7 +556,7 @@ impl ElffParser {
         if line.trim().is_empty() {
             return Ok(None);
         }
-        split_spans(line, &mut self.spans)?;
+        split_spans(line, &mut self.masks, &mut self.spans)?;
         if self.spans.len() != self.layout.len() {
             return Err(LineError::FieldCount {
                 expected: self.layout.len(),
@@ -391,36 +594,37 @@ impl ElffParser {
         let duration = self.number(line, Col::Duration)?;
         let scbytes = self.number(line, Col::ScBytes)?;
         let csbytes = self.number(line, Col::CsBytes)?;
-        let (mut host, mut path, mut query) = (None, None, None);
-        for col in Col::ALL {
-            if matches!(
-                col,
-                Col::Duration | Col::ScBytes | Col::CsBytes | Col::FullUri
-            ) {
+        let b = line.as_bytes();
+        for &(col, field) in &self.text_fields {
+            let column = out.text(col);
+            let Some(f) = field else {
+                column.append_null();
                 continue;
-            }
-            let v = self.value(line, col);
-            out.text(col).append_option(v.as_deref());
-            match col {
-                Col::Host => host = v,
-                Col::UriPath => path = v,
-                Col::UriQuery => query = v,
-                _ => {}
+            };
+            let span = self.spans[f];
+            let v = &b[span.start..span.end];
+            if v.is_empty() || v == b"-" {
+                column.append_null();
+            } else if span.escaped {
+                column.append_value(span_text(line, span).as_bytes());
+            } else {
+                column.append_value(v);
             }
         }
-        let full = out.text(Col::FullUri);
-        match host {
-            None => full.append_null(),
+        match self.value(line, Col::Host) {
+            None => out.text(Col::FullUri).append_null(),
             Some(host) => {
-                use std::fmt::Write;
-                // Writes go to the value the next append closes.
-                let _ = full.write_str(&host);
-                for part in [path, query].into_iter().flatten() {
-                    if more_than_one_char(&part) {
-                        let _ = full.write_str(&part);
+                let path = self.value(line, Col::UriPath);
+                let query = self.value(line, Col::UriQuery);
+                fn part<'a>(p: &'a Option<Cow<'_, str>>) -> &'a [u8] {
+                    match p {
+                        Some(p) if more_than_one_char(p) => p.as_bytes(),
+                        _ => b"",
                     }
                 }
-                full.append_value("");
+                let (path, query) = (part(&path), part(&query));
+                out.text(Col::FullUri)
+                    .append_concat(&[host.as_bytes(), path, query]);
             }
         }
         let n_extra = out.extra_len();
@@ -471,10 +675,79 @@ mod tests {
 
     fn fields(line: &str) -> Result<Vec<String>, LineError> {
         let mut v = Vec::new();
-        split_spans(line, &mut v)?;
+        split_spans(line, &mut ByteMasks::default(), &mut v)?;
         Ok(v.into_iter()
             .map(|s| span_text(line, s).into_owned())
             .collect())
+    }
+
+    /// The splitter byte by byte, as the format reads: what [`split_spans`] must agree with.
+    fn fields_by_bytes(line: &str) -> Result<Vec<String>, LineError> {
+        let b = line.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        loop {
+            while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                i += 1;
+            }
+            if i == b.len() {
+                return Ok(out);
+            }
+            let mut v = Vec::new();
+            if b[i] == b'"' {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => {
+                            return Err(LineError::UnbalancedQuote {
+                                field: out.len() + 1,
+                            });
+                        }
+                        Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                            v.push(b'"');
+                            i += 2;
+                        }
+                        Some(b'"') => {
+                            i += 1;
+                            if matches!(b.get(i), Some(c) if *c != b' ' && *c != b'\t') {
+                                return Err(LineError::TextAfterQuote {
+                                    field: out.len() + 1,
+                                });
+                            }
+                            break;
+                        }
+                        Some(&c) => {
+                            v.push(c);
+                            i += 1;
+                        }
+                    }
+                }
+            } else {
+                while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+                    v.push(b[i]);
+                    i += 1;
+                }
+            }
+            out.push(String::from_utf8(v).unwrap());
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of separators, quotes and text, short and longer than a 64-byte mask word.
+        #[test]
+        fn mask_splitter_matches_byte_splitter(
+            parts in proptest::collection::vec("[ \t\"a-zé-]{0,40}", 0..12),
+        ) {
+            let line = parts.concat();
+            proptest::prop_assert_eq!(fields(&line), fields_by_bytes(&line));
+        }
+
+        #[test]
+        fn sse2_masks_match_scalar_masks(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b' ', b'\t', b'"', b'a', 0, 0xff, b'-']), 64)) {
+            let chunk: [u8; 64] = bytes.try_into().unwrap();
+            proptest::prop_assert_eq!(masks64(&chunk), masks64_scalar(&chunk));
+        }
     }
 
     #[test]

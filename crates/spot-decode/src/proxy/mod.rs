@@ -14,6 +14,7 @@
 //! The per-format line parsers ([`ElffParser`], [`SquidParser`], [`ZeekParser`]) implement
 //! [`LineParser`] and can be used on their own.
 
+mod column;
 pub mod elff;
 pub(crate) mod record;
 pub mod squid;
@@ -328,6 +329,7 @@ pub struct ProxyReader {
     batch_size: usize,
     strict: bool,
     max_line_len: usize,
+    dictionary: bool,
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -432,6 +434,7 @@ impl ProxyReader {
             batch_size: DEFAULT_BATCH_SIZE,
             strict: false,
             max_line_len: DEFAULT_MAX_LINE_LEN,
+            dictionary: false,
         })
     }
 
@@ -455,16 +458,46 @@ impl ProxyReader {
         self
     }
 
-    /// Longest line accepted, in bytes (default [`DEFAULT_MAX_LINE_LEN`]); longer lines are
-    /// bad lines, read past without holding them in memory.
+    /// Longest line accepted, in bytes (default [`DEFAULT_MAX_LINE_LEN`], at most 512 MiB);
+    /// longer lines are bad lines, read past without holding them in memory.
     pub fn with_max_line_len(mut self, max: usize) -> Self {
-        self.max_line_len = max.max(1);
+        self.max_line_len = max.clamp(1, 1 << 29);
         self
     }
 
-    /// The schema of every batch: [`proxy_schema`], then one Utf8 column per
-    /// [extra field](Self::extra_columns).
+    /// Makes every text column `Dictionary(Int32, Utf8)` instead of `Utf8` (default: off): the
+    /// same values, each distinct value of a batch stored once. Writing such batches to Parquet
+    /// is much cheaper, as the writer then hashes each distinct value once per batch instead of
+    /// every row's value; write them under [`text_schema`](Self::text_schema), and the file is
+    /// the same as for plain batches.
+    pub fn with_dictionary_encoding(mut self, dictionary: bool) -> Self {
+        self.dictionary = dictionary;
+        self
+    }
+
+    /// The schema of every batch: [`text_schema`](Self::text_schema), with the text columns
+    /// dictionary-encoded under [`with_dictionary_encoding`](Self::with_dictionary_encoding).
     pub fn schema(&self) -> SchemaRef {
+        if !self.dictionary {
+            return self.schema.clone();
+        }
+        let fields: Vec<arrow::datatypes::Field> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                arrow::datatypes::DataType::Utf8 => {
+                    f.as_ref().clone().with_data_type(column::dictionary_type())
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
+    }
+
+    /// The records' schema with every text column plain `Utf8`: [`proxy_schema`], then one Utf8
+    /// column per [extra field](Self::extra_columns).
+    pub fn text_schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
@@ -496,10 +529,7 @@ impl ProxyReader {
             reader: self,
             next_file: 0,
             current: None,
-            builder: record::ProxyBatchBuilder::new(
-                self.batch_size.min(1 << 16),
-                self.schema.clone(),
-            ),
+            builder: record::ProxyBatchBuilder::new(self.batch_size.min(1 << 16), self.schema()),
             stats: ReadStats::default(),
             done: false,
         }
@@ -562,7 +592,7 @@ impl ProxyBatches<'_> {
         let Some(mut file) = self.current.take() else {
             return Ok(true);
         };
-        while self.builder.len() < self.reader.batch_size {
+        while self.builder.len() < self.reader.batch_size && !self.builder.bytes_full() {
             let line = match file.lines.next_line(file.input.as_mut()) {
                 Ok(Some(line)) => line,
                 Ok(None) => return Ok(true),
@@ -588,6 +618,7 @@ impl ProxyBatches<'_> {
             if line_no == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
                 bytes = &bytes[3..];
             }
+            self.builder.add_line_bytes(bytes.len());
             let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
@@ -678,7 +709,12 @@ impl Iterator for ProxyBatches<'_> {
                 }
             }
             match self.fill_from_current() {
-                Ok(_) if self.builder.len() >= self.reader.batch_size => return self.flush(),
+                Ok(_)
+                    if self.builder.len() >= self.reader.batch_size
+                        || self.builder.bytes_full() =>
+                {
+                    return self.flush();
+                }
                 Ok(_) => {}
                 Err(e) => {
                     self.done = true;
@@ -709,35 +745,36 @@ fn extended_schema(extra: &[String]) -> SchemaRef {
     std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }
 
-/// Free-text columns, long and mostly distinct: min/max statistics tell a query little about
-/// them, and computing them is a sixth of the cost of writing the file.
-const NO_STATISTICS: [Col; 7] = [
-    Col::UserAgent,
-    Col::ResContType,
-    Col::WebCat,
-    Col::Referer,
-    Col::UriPath,
-    Col::UriQuery,
-    Col::FullUri,
+/// The columns that keep min/max statistics in Parquet files: those a query over proxy logs
+/// filters on (date and time, client, host, status, server) and the numbers, which are cheap.
+/// Computing min/max compares every row's value, which for the other text columns (user agent,
+/// URI parts, categories, content type, ...) cost about a tenth of the writing time and told a
+/// query little.
+const WITH_STATISTICS: [Col; 9] = [
+    Col::PDate,
+    Col::PTime,
+    Col::ClientIp,
+    Col::Host,
+    Col::RespCode,
+    Col::ServerIp,
+    Col::Duration,
+    Col::ScBytes,
+    Col::CsBytes,
 ];
 
-/// Parquet writer properties for proxy records of `schema` (a [`ProxyReader::schema`]): zstd
-/// pages, dictionary encoding, and min/max statistics except for the free-text columns (user
-/// agent, referer, URI parts, categories, content type) and the extra columns, whose min/max
-/// cost a sixth of the writing time and tell a query little. (Turning dictionaries off for the
-/// URI columns made writing slower, not faster: zstd then compresses their plain pages.)
+/// Parquet writer properties for proxy records of `schema` (a [`ProxyReader::text_schema`]):
+/// zstd pages, dictionary encoding, and min/max statistics for the columns queries filter on
+/// (date, time, client and server address, host, status, the byte counts and duration) and the
+/// Hive partition columns only.
 pub fn proxy_parquet_properties(schema: &arrow::datatypes::Schema) -> WriterProperties {
     let mut b =
         WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
-    for c in NO_STATISTICS {
-        b = b.set_column_statistics_enabled(ColumnPath::from(c.name()), EnabledStatistics::None);
-    }
-    for f in schema.fields().iter().skip(N_COLS) {
-        if !PARTITION_COLUMNS.contains(&f.name().as_str()) {
-            b = b.set_column_statistics_enabled(
-                ColumnPath::from(f.name().as_str()),
-                EnabledStatistics::None,
-            );
+    for f in schema.fields() {
+        let name = f.name().as_str();
+        let keep =
+            WITH_STATISTICS.iter().any(|c| c.name() == name) || PARTITION_COLUMNS.contains(&name);
+        if !keep {
+            b = b.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
         }
     }
     b.build()
@@ -747,17 +784,19 @@ pub fn proxy_parquet_properties(schema: &arrow::datatypes::Schema) -> WriterProp
 pub const PARTITION_COLUMNS: [&str; 4] = ["y", "m", "d", "h"];
 
 /// `batch` with four Int32 columns `y`, `m`, `d`, `h` appended, read from `p_date`
-/// (`YYYY-MM-DD`) and the hour of `p_time`, as Spot's proxy table was partitioned; null where
-/// the date or time cannot be read.
+/// (`YYYY-MM-DD`) and the hour of `p_time` (plain or dictionary-encoded text), as Spot's proxy
+/// table was partitioned; null where the date or time cannot be read.
 pub fn with_partition_columns(
     batch: &RecordBatch,
 ) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
     use arrow::array::{Array, ArrayRef, AsArray, Int32Builder};
     use arrow::datatypes::{DataType, Field, Schema};
     let n = batch.num_rows();
+    // Plain or dictionary-encoded text.
     let text = |name: &str| {
         batch
             .column_by_name(name)
+            .and_then(|c| arrow::compute::cast(c, &DataType::Utf8).ok())
             .and_then(|c| c.as_string_opt::<i32>().cloned())
     };
     let (date, time) = (text("p_date"), text("p_time"));

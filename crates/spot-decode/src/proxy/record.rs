@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 
-use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch};
 
 use super::LineError;
+use super::column::{TextColumn, dictionary_type};
 
 /// The columns of the [proxy schema](crate::proxy_schema), in schema order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -226,13 +227,14 @@ pub(crate) fn truncate(v: &str) -> String {
 /// Column builders for one batch of the proxy schema.
 pub(crate) struct ProxyBatchBuilder {
     schema: arrow::datatypes::SchemaRef,
-    extra: Vec<StringBuilder>,
-    text: Vec<StringBuilder>,
+    extra: Vec<TextColumn>,
+    text: Vec<TextColumn>,
     duration: Int32Builder,
     scbytes: Int64Builder,
     csbytes: Int64Builder,
     rows: usize,
-    capacity: usize,
+    /// Bytes of the lines read into this batch.
+    line_bytes: usize,
 }
 
 /// Bytes to reserve for one text column of `rows` rows, for a first batch.
@@ -240,23 +242,27 @@ fn first_guess(rows: usize) -> usize {
     rows * 16
 }
 
+/// Bytes of lines a batch may take in before it is full: with lines of at most 512 MiB, every
+/// text column stays within the `i32` offsets of a `Utf8` array.
+const MAX_COLUMN_BYTES: usize = 1 << 30;
+
 impl ProxyBatchBuilder {
-    /// Builders for `schema`: the proxy schema, then extra Utf8 columns.
+    /// Builders for `schema`: the proxy schema, then extra text columns; a text column typed
+    /// `Dictionary(Int32, Utf8)` there is built dictionary-encoded.
     pub(crate) fn new(capacity: usize, schema: arrow::datatypes::SchemaRef) -> Self {
-        let n_extra = schema.fields().len().saturating_sub(N_COLS);
+        let column = |i: usize| {
+            let dictionary = schema.field(i).data_type() == &dictionary_type();
+            TextColumn::new(capacity, first_guess(capacity), dictionary)
+        };
         ProxyBatchBuilder {
+            extra: (N_COLS..schema.fields().len()).map(column).collect(),
+            text: (0..N_COLS).map(column).collect(),
             schema,
-            extra: (0..n_extra)
-                .map(|_| StringBuilder::with_capacity(capacity, first_guess(capacity)))
-                .collect(),
-            text: (0..N_COLS)
-                .map(|_| StringBuilder::with_capacity(capacity, first_guess(capacity)))
-                .collect(),
             duration: Int32Builder::with_capacity(capacity),
             scbytes: Int64Builder::with_capacity(capacity),
             csbytes: Int64Builder::with_capacity(capacity),
             rows: 0,
-            capacity,
+            line_bytes: 0,
         }
     }
 
@@ -264,8 +270,23 @@ impl ProxyBatchBuilder {
         self.rows
     }
 
+    /// Counts the bytes of a line read into this batch: no column gets more bytes from a line
+    /// than the line holds.
+    #[inline]
+    pub(crate) fn add_line_bytes(&mut self, n: usize) {
+        self.line_bytes += n;
+    }
+
+    /// Whether the batch should end now although it has fewer rows than asked for: its lines
+    /// hold so many bytes that one more could overflow a column's offsets.
+    #[inline]
+    pub(crate) fn bytes_full(&self) -> bool {
+        self.line_bytes > MAX_COLUMN_BYTES
+    }
+
     /// The builder of text column `col` (not one of the numeric columns, which stay empty).
-    pub(crate) fn text(&mut self, col: Col) -> &mut StringBuilder {
+    #[inline]
+    pub(crate) fn text(&mut self, col: Col) -> &mut TextColumn {
         &mut self.text[col as usize]
     }
 
@@ -275,11 +296,12 @@ impl ProxyBatchBuilder {
     }
 
     /// The builder of extra column `i`.
-    pub(crate) fn extra(&mut self, i: usize) -> &mut StringBuilder {
+    pub(crate) fn extra(&mut self, i: usize) -> &mut TextColumn {
         &mut self.extra[i]
     }
 
     /// Ends a row whose text and extra columns have each received one value.
+    #[inline]
     pub(crate) fn end_row(
         &mut self,
         duration: Option<i32>,
@@ -311,27 +333,20 @@ impl ProxyBatchBuilder {
     }
 
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
-        // A finished builder starts again from empty buffers; size the next batch's like this
-        // one's, so that they are not grown by doubling (and copied) row after row.
-        let rows = self.capacity;
-        let take = |b: &mut StringBuilder| -> ArrayRef {
-            let bytes = b.values_slice().len();
-            let next = StringBuilder::with_capacity(rows, bytes + bytes / 8);
-            std::sync::Arc::new(std::mem::replace(b, next).finish())
-        };
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
         for col in Col::ALL {
             cols.push(match col {
                 Col::Duration => std::sync::Arc::new(self.duration.finish()),
                 Col::ScBytes => std::sync::Arc::new(self.scbytes.finish()),
                 Col::CsBytes => std::sync::Arc::new(self.csbytes.finish()),
-                _ => take(&mut self.text[col as usize]),
+                _ => self.text[col as usize].finish()?,
             });
         }
         for b in &mut self.extra {
-            cols.push(take(b));
+            cols.push(b.finish()?);
         }
         self.rows = 0;
+        self.line_bytes = 0;
         RecordBatch::try_new(self.schema.clone(), cols)
     }
 }
