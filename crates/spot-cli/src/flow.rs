@@ -86,7 +86,7 @@ pub enum Unseen {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ModelArgs {
     /// LDA engine: `em` (Spark's EMLDAOptimizer, Spot's model), `online` (online variational
-    /// Bayes) or `gibbs` (sparse collapsed Gibbs, the fastest on large corpora; alpha and beta
+    /// Bayes) or `gibbs` (collapsed Gibbs, the fastest on large corpora; alpha and beta
     /// may then be below 1).
     #[arg(long, default_value_t = Optimizer::Em)]
     pub optimizer: Optimizer,
