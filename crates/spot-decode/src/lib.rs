@@ -46,4 +46,6 @@ pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
 pub use proxy::{ProxyFormat, ProxyReader};
 pub use schema::{dns_schema, flow_schema, proxy_schema};
-pub use write::{BatchWriter, HiveWriter, OutputFormat, ParquetCompression};
+pub use write::{
+    BatchWriter, HiveWriter, OutputFormat, PARQUET_ROW_GROUP_ROWS, ParquetCompression,
+};

@@ -767,8 +767,9 @@ const WITH_STATISTICS: [Col; 9] = [
 /// (date, time, client and server address, host, status, the byte counts and duration) and the
 /// Hive partition columns only.
 pub fn proxy_parquet_properties(schema: &arrow::datatypes::Schema) -> WriterProperties {
-    let mut b =
-        WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(crate::write::PARQUET_ROW_GROUP_ROWS));
     for f in schema.fields() {
         let name = f.name().as_str();
         let keep =
