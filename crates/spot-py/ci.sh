@@ -3,7 +3,8 @@
 # suite (tests/, the package's doctests and the notebook). Exits non-zero on any failure.
 #
 #   crates/spot-py/ci.sh                  # what .ci/run runs
-#   SPOT_PY_SPARK=1 crates/spot-py/ci.sh  # also installs PySpark (large download; needs Java 17)
+#   SPOT_PY_SPARK=0 crates/spot-py/ci.sh  # without PySpark (installed by default when `java` is
+#                                         # on PATH: a large download; the Spark tests then run)
 #   SPOT_PY_NOTEBOOK=0 crates/spot-py/ci.sh  # without matplotlib/nbclient: the notebook test skips
 #
 # The wheel is built in the dev profile into the workspace's target folder: pyo3's
@@ -32,7 +33,9 @@ step "virtualenv $venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 packages=(maturin pyarrow pytest pandas polars tqdm)
 if [ "${SPOT_PY_NOTEBOOK:-1}" = 1 ]; then packages+=(nbclient nbformat ipykernel matplotlib); fi
-if [ "${SPOT_PY_SPARK:-0}" = 1 ]; then packages+=(pyspark); fi
+spark_default=0
+if command -v java >/dev/null 2>&1; then spark_default=1; fi
+if [ "${SPOT_PY_SPARK:-$spark_default}" = 1 ]; then packages+=(pyspark); fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 
 step "maturin build --profile $profile"

@@ -227,7 +227,6 @@ _USE_ARROW_UDF = _arrow_udf_available()
 def _scored_by_udf(df: "DataFrame", source: str, shipped: _Shipped) -> "DataFrame":
     """``df`` with ``score`` from a scalar Arrow UDF and ``_POS`` (partition, then row)."""
     from pyspark.sql import functions as F
-    from pyspark.sql.functions import ArrowUDFType
 
     need = set(spot.word_columns(source))
     names = [c for c in df.columns if c in need]
@@ -237,7 +236,7 @@ def _scored_by_udf(df: "DataFrame", source: str, shipped: _Shipped) -> "DataFram
 
     # One argument per column, not one struct column: Spark converts separate columns to Arrow
     # about a third faster than the same columns inside a struct.
-    udf = F.arrow_udf(row_scores, "double", ArrowUDFType.SCALAR)
+    udf = F.arrow_udf(row_scores, "double")  # scalar, from the type hints
     scored = df.withColumn("score", udf(*[F.col(c) for c in names]))
     # monotonically_increasing_id is the partition index, then the row's position in it.
     return scored.withColumn(_POS, F.monotonically_increasing_id())
