@@ -36,42 +36,28 @@ pub(super) fn decode(ctx: &mut Ctx<'_>, d: &[u8]) -> Result<(), DatagramError> {
         &d[..length]
     };
     let (mut records, mut flows) = (0usize, 0usize);
-    let mut pos = HEADER_LEN;
-    while d.len() - pos >= 4 {
-        let id = be16(d, pos);
-        let len = be16(d, pos + 2) as usize;
-        if len < 4 {
-            first_error.get_or_insert(ctx.malformed(pos, format!("set length {len} < 4")));
-            break;
-        }
-        if pos + len > d.len() {
-            first_error.get_or_insert(ctx.truncated(
-                pos,
-                format!("set {id} of {len} bytes, {} left", d.len() - pos),
-            ));
-            break;
-        }
-        let body = &d[pos + 4..pos + len];
-        let r = match id {
-            2 => templates(ctx, domain, body, pos + 4, false),
-            3 => templates(ctx, domain, body, pos + 4, true),
+    sets::walk(
+        ctx,
+        d,
+        HEADER_LEN,
+        "set",
+        &mut first_error,
+        |ctx, id, body, at| match id {
+            2 => templates(ctx, domain, body, at, false),
+            3 => templates(ctx, domain, body, at, true),
             0..=255 => {
                 ctx.decoder.stats.skipped_sets += 1;
                 Ok(())
             }
             _ => {
                 let flows_before = ctx.flows;
-                sets::data(ctx, domain, id, body, pos + 4, Clock::Ipfix, (0, 0)).map(|n| {
+                sets::data(ctx, domain, id, body, at, Clock::Ipfix, (0, 0)).map(|n| {
                     records += n;
                     flows += ctx.flows - flows_before;
                 })
             }
-        };
-        if let Err(e) = r {
-            first_error.get_or_insert(e);
-        }
-        pos += len;
-    }
+        },
+    );
     // The sequence number counts the data records sent before this message (RFC 7011);
     // some exporters count flow records only, or include this message's.
     let last = ctx.decoder.domains.get(&key).and_then(|d| d.last_sequence);

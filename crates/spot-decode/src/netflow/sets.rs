@@ -22,6 +22,40 @@ pub(super) fn is_mapped(id: u16) -> bool {
     template::apply(id, &[0; 4], &mut r, &mut p) || template::apply(id, &[0; 16], &mut r, &mut p)
 }
 
+/// Walks the sets (v9: flowsets) of message `d` from byte `start`: each set's id, body and the
+/// body's offset go to `each`. A set header claiming fewer than 4 or more than the remaining
+/// bytes ends the walk. An error in one set does not stop the following ones; the first error,
+/// of the walk or of `each`, is kept in `first_error`. `what` names a set in messages.
+pub(super) fn walk<'a>(
+    ctx: &mut Ctx<'a>,
+    d: &[u8],
+    start: usize,
+    what: &str,
+    first_error: &mut Option<DatagramError>,
+    mut each: impl FnMut(&mut Ctx<'a>, u16, &[u8], usize) -> Result<(), DatagramError>,
+) {
+    let mut pos = start;
+    while d.len() - pos >= 4 {
+        let id = u16::from_be_bytes([d[pos], d[pos + 1]]);
+        let len = u16::from_be_bytes([d[pos + 2], d[pos + 3]]) as usize;
+        if len < 4 {
+            first_error.get_or_insert(ctx.malformed(pos, format!("{what} length {len} < 4")));
+            return;
+        }
+        if pos + len > d.len() {
+            let left = d.len() - pos;
+            first_error.get_or_insert(
+                ctx.truncated(pos, format!("{what} {id} of {len} bytes, {left} left")),
+            );
+            return;
+        }
+        if let Err(e) = each(ctx, id, &d[pos + 4..pos + len], pos + 4) {
+            first_error.get_or_insert(e);
+        }
+        pos += len;
+    }
+}
+
 /// Stores (or refreshes) template `tid` of the exporter's `domain`.
 pub(super) fn store(
     ctx: &mut Ctx<'_>,

@@ -30,36 +30,22 @@ pub(super) fn decode(ctx: &mut Ctx<'_>, d: &[u8]) -> Result<(), DatagramError> {
     // nfdump takes the engine type and id from the source id's low 16 bits.
     let engine = ((source_id >> 8) as u8, source_id as u8);
     let mut first_error = None;
-    let mut pos = HEADER_LEN;
-    while d.len() - pos >= 4 {
-        let id = be16(d, pos);
-        let len = be16(d, pos + 2) as usize;
-        if len < 4 {
-            first_error.get_or_insert(ctx.malformed(pos, format!("flowset length {len} < 4")));
-            break;
-        }
-        if pos + len > d.len() {
-            first_error.get_or_insert(ctx.truncated(
-                pos,
-                format!("flowset {id} of {len} bytes, {} left", d.len() - pos),
-            ));
-            break;
-        }
-        let body = &d[pos + 4..pos + len];
-        let r = match id {
-            0 => templates(ctx, source_id, body, pos + 4),
-            1 => options_templates(ctx, source_id, body, pos + 4),
+    sets::walk(
+        ctx,
+        d,
+        HEADER_LEN,
+        "flowset",
+        &mut first_error,
+        |ctx, id, body, at| match id {
+            0 => templates(ctx, source_id, body, at),
+            1 => options_templates(ctx, source_id, body, at),
             2..=255 => {
                 ctx.decoder.stats.skipped_sets += 1;
                 Ok(())
             }
-            _ => sets::data(ctx, source_id, id, body, pos + 4, clock, engine).map(|_| ()),
-        };
-        if let Err(e) = r {
-            first_error.get_or_insert(e);
-        }
-        pos += len;
-    }
+            _ => sets::data(ctx, source_id, id, body, at, clock, engine).map(|_| ()),
+        },
+    );
     match first_error {
         Some(e) => {
             ctx.exporter_error(source_id);
