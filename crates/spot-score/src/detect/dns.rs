@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use spot_features::FeatureError;
 use spot_features::domain::{entropy, is_country_code, is_top_level_domain};
 
-use super::{Detector, Flag, strength};
+use super::{Detector, Flag, Interner, pair, strength};
 
 /// TXT and NULL, the query types that carry the most bytes back to a tunnel client.
 const BULK_QTYPES: [i32; 2] = [16, 10];
@@ -131,35 +131,6 @@ fn hash_str(s: &str) -> u64 {
     let mut h = FxHasher::default();
     s.hash(&mut h);
     h.finish()
-}
-
-/// Interned strings (clients, domains).
-#[derive(Debug, Default)]
-struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Interner {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(s.into());
-        self.ids.insert(s.into(), i);
-        i
-    }
-    fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-fn pair(a: u32, b: u32) -> u64 {
-    ((a as u64) << 32) | b as u64
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,32 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use spot_features::FeatureError;
 use spot_features::flow::FlowColumns;
 
-use super::{Detector, Flag, strength};
-
-/// Interned IP strings.
-#[derive(Debug, Default)]
-struct Ips {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Ips {
-    fn id(&mut self, ip: &str) -> u32 {
-        if let Some(&i) = self.ids.get(ip) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(ip.into());
-        self.ids.insert(ip.into(), i);
-        i
-    }
-    fn get(&self, ip: &str) -> Option<u32> {
-        self.ids.get(ip).copied()
-    }
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
+use super::{Detector, Flag, Interner, pair, strength};
 
 /// Whether `ip` is outside private, loopback, link-local and similar ranges.
 pub fn is_external(ip: &str) -> bool {
@@ -58,10 +33,6 @@ pub fn is_external(ip: &str) -> bool {
         }
         Err(_) => false,
     }
-}
-
-fn pair(a: u32, b: u32) -> u64 {
-    ((a as u64) << 32) | b as u64
 }
 
 /// An entity id for (source, destination, port).
@@ -147,7 +118,7 @@ pub struct ScanDetector {
     pub max_packets: i64,
     /// ...of at most this many bytes each on average (default 100).
     pub max_bytes_per_packet: i64,
-    ips: Ips,
+    ips: Interner,
     ports: FxHashMap<u64, FxHashSet<i32>>,
     hosts: FxHashMap<(u32, i32), FxHashSet<u32>>,
     flagged: FxHashMap<u64, usize>,
@@ -161,7 +132,7 @@ impl Default for ScanDetector {
             min_hosts: 50,
             max_packets: 3,
             max_bytes_per_packet: 100,
-            ips: Ips::default(),
+            ips: Interner::default(),
             ports: FxHashMap::default(),
             hosts: FxHashMap::default(),
             flagged: FxHashMap::default(),
@@ -319,7 +290,7 @@ pub struct BeaconDetector {
     pub min_connections: usize,
     /// Regularity score in [0, 1] needed to flag (default 0.8).
     pub min_score: f64,
-    ips: Ips,
+    ips: Interner,
     samples: FxHashMap<(u64, i32), Vec<(i64, i64)>>,
     flagged: FxHashMap<(u64, i32), Beacon>,
 }
@@ -345,7 +316,7 @@ impl Default for BeaconDetector {
         BeaconDetector {
             min_connections: 20,
             min_score: 0.8,
-            ips: Ips::default(),
+            ips: Interner::default(),
             samples: FxHashMap::default(),
             flagged: FxHashMap::default(),
         }
@@ -495,7 +466,7 @@ pub struct UploadDetector {
     pub population_factor: f64,
     /// Flag only when the pair sent at least this multiple of what it received (default 1).
     pub min_ratio: f64,
-    ips: Ips,
+    ips: Interner,
     /// Per (internal, external) pair: bytes sent, flows sent, bytes received.
     totals: FxHashMap<u64, (f64, u32, f64)>,
     threshold: f64,
@@ -508,7 +479,7 @@ impl Default for UploadDetector {
             min_bytes: 100e6,
             population_factor: 20.0,
             min_ratio: 1.0,
-            ips: Ips::default(),
+            ips: Interner::default(),
             totals: FxHashMap::default(),
             threshold: f64::INFINITY,
             flagged: FxHashMap::default(),
@@ -633,7 +604,7 @@ pub struct BruteForceDetector {
     pub min_per_hour: usize,
     /// A login attempt moves at most this many bytes one way (default 10 000).
     pub max_bytes: i64,
-    ips: Ips,
+    ips: Interner,
     times: FxHashMap<(u64, i32), Vec<i64>>,
     flagged: FxHashMap<(u64, i32), (usize, usize)>,
 }
@@ -644,7 +615,7 @@ impl Default for BruteForceDetector {
             ports: vec![21, 22, 23, 3389, 5900, 1433, 3306, 5432],
             min_per_hour: 60,
             max_bytes: 10_000,
-            ips: Ips::default(),
+            ips: Interner::default(),
             times: FxHashMap::default(),
             flagged: FxHashMap::default(),
         }
@@ -771,7 +742,7 @@ pub struct TunnelDetector {
     pub min_packet_bytes: f64,
     /// Bytes over another protocol with an external host to flag (default 10 MB).
     pub min_other_bytes: f64,
-    ips: Ips,
+    ips: Interner,
     /// Per unordered pair: ICMP (packets, bytes), other-protocol bytes and that protocol.
     totals: FxHashMap<u64, Volume>,
     flagged: FxHashMap<u64, Volume>,
@@ -791,7 +762,7 @@ impl Default for TunnelDetector {
             min_packets: 100,
             min_packet_bytes: 200.0,
             min_other_bytes: 10e6,
-            ips: Ips::default(),
+            ips: Interner::default(),
             totals: FxHashMap::default(),
             flagged: FxHashMap::default(),
         }

@@ -57,3 +57,34 @@ pub(crate) fn strength(x: f64) -> f64 {
     }
     1.0 - 0.5 / x.sqrt()
 }
+
+/// Interned strings (addresses, clients, domains, hosts, user agents): each distinct string gets
+/// the next `u32` id.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: rustc_hash::FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), i);
+        i
+    }
+    fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Two ids as one map key.
+fn pair(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}

@@ -16,36 +16,7 @@ use spot_features::FeatureError;
 use spot_features::domain::entropy;
 
 use super::flow::{Beacon, beacon_score, human_bytes};
-use super::{Detector, Flag, strength};
-
-/// Interned strings (clients, hosts, user agents).
-#[derive(Debug, Default)]
-struct Names {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Names {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(s.into());
-        self.ids.insert(s.into(), i);
-        i
-    }
-    fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-fn pair(a: u32, b: u32) -> u64 {
-    ((a as u64) << 32) | b as u64
-}
+use super::{Detector, Flag, Interner, pair, strength};
 
 /// The proxy columns the detectors read; absent optional columns are `None`.
 struct Cols<'a> {
@@ -173,8 +144,8 @@ impl HostClients {
 /// Per (client, host) state common to the detectors: interned names and host popularity.
 #[derive(Debug, Default)]
 struct Pairs {
-    clients: Names,
-    hosts: Names,
+    clients: Interner,
+    hosts: Interner,
     host_clients: HostClients,
 }
 
@@ -350,7 +321,7 @@ pub struct RareAgentDetector {
     /// ... and that made at least this many requests (default 5; one-off odd agents are noise).
     pub min_requests: u64,
     pairs: Pairs,
-    agents: Names,
+    agents: Interner,
     stats: FxHashMap<u32, AgentStats>,
     flagged: FxHashMap<u32, AgentStats>,
 }
@@ -371,7 +342,7 @@ impl Default for RareAgentDetector {
             max_host_clients: 2,
             min_requests: 5,
             pairs: Pairs::default(),
-            agents: Names::default(),
+            agents: Interner::default(),
             stats: FxHashMap::default(),
             flagged: FxHashMap::default(),
         }
