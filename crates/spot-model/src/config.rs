@@ -9,7 +9,7 @@ pub enum Optimizer {
     Em,
     /// Online variational Bayes (Hoffman et al. 2010) as Spark's `OnlineLDAOptimizer`.
     Online,
-    /// Collapsed Gibbs sampling (dense up to 64 topics, SparseLDA's buckets above).
+    /// Collapsed Gibbs sampling (dense up to 128 topics, SparseLDA's buckets above).
     Gibbs,
 }
 

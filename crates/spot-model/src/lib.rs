@@ -10,13 +10,13 @@
 //!   alpha 1.02, beta 1.001, 20 iterations).
 //! - [`OnlineLda`] (`online`): online variational Bayes (Hoffman et al. 2010) with the
 //!   parameters of Spark's `OnlineLDAOptimizer` ([`OnlineConfig`]).
-//! - [`GibbsLda`] (`gibbs`): a collapsed Gibbs sampler (a dense, branch-free sampler up to 64
+//! - [`GibbsLda`] (`gibbs`): a collapsed Gibbs sampler (a dense, branch-free sampler up to 128
 //!   topics, SparseLDA's bucket decomposition above), the cheapest per iteration on large
 //!   corpora.
 //!
 //! Which engine: `em` reproduces Apache Spot's model (same parameter meaning as Spark, alpha and
 //! beta above 1) and costs K operations per distinct (document, word) pair per iteration, twice;
-//! `gibbs` costs a few nanoseconds per topic and token up to 64 topics, and about the number of
+//! `gibbs` costs a few nanoseconds per topic and token up to 128 topics, and about the number of
 //! topics a word actually uses per token above, needs no alpha or beta above 1, and is the one to use on large corpora (more
 //! iterations, each cheaper); `online` sees a fraction of the documents per iteration, suits
 //! corpora too large to sweep often, and can learn an asymmetric alpha. Compare them on your

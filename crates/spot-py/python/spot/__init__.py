@@ -251,7 +251,7 @@ class Model:
     :class:`DnsModel` or :class:`ProxyModel`.
 
     ``optimizer``: ``"em"`` (Spark's EMLDAOptimizer, Spot's model), ``"online"`` (online
-    variational Bayes) or ``"gibbs"`` (collapsed Gibbs: dense up to 64 topics, sparse above; alpha and beta may be below 1).
+    variational Bayes) or ``"gibbs"`` (collapsed Gibbs: dense up to 128 topics, sparse above; alpha and beta may be below 1).
     ``tolerance``: stop once the training log-likelihood changes by less than this (relative).
 
     Models pickle (and so broadcast to Spark executors) bit-identically, and save to spot's
