@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use spot_decode::dns::DnsReader;
-use spot_decode::{BatchWriter, OutputFormat};
+use spot_decode::dns::{DnsReader, dns_parquet_properties};
+use spot_decode::{BatchWriter, OutputFormat, ParquetCompression};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut inputs = Vec::new();
@@ -39,7 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         out => {
             let mut writer = match &out {
-                Some(p) => Some(BatchWriter::create(p, &reader.schema())?),
+                Some(p) => Some(BatchWriter::create_with_properties(
+                    p,
+                    &reader.schema(),
+                    dns_parquet_properties(ParquetCompression::Zstd),
+                )?),
                 None => None,
             };
             let mut batches = reader.batches();

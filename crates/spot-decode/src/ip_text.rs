@@ -1,7 +1,6 @@
 //! Addresses as text without the formatting machinery: they are written for every row of the
 //! DNS and flow readers.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 /// Lowercase hexadecimal digits.
@@ -42,21 +41,44 @@ pub(crate) fn octet(o: u8) -> &'static str {
     &OCTET_TEXT[at..at + len]
 }
 
+/// The decimal text of every byte value followed by a dot, as the little-endian bytes of the
+/// low 32 bits, and the text's length (dot included) in the high 32 bits.
+const OCTET_DOT: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let len = 1 + (i >= 10) as usize + (i >= 100) as usize;
+        let mut v = (b'.' as u64) << (8 * len);
+        let mut k = 0;
+        while k < len {
+            v |= (OCTET_SLOTS[i * 3 + k] as u64) << (8 * k);
+            k += 1;
+        }
+        t[i] = v | ((len as u64 + 1) << 32);
+        i += 1;
+    }
+    t
+};
+
+/// An IPv4 address in dotted decimal as the little-endian bytes of a `u128`, and its length:
+/// built in registers, so that it can be stored whole (a copy of text just written byte by
+/// byte to memory would stall on its load).
+pub(crate) fn ipv4_word(a: std::net::Ipv4Addr) -> (u128, usize) {
+    let (mut w, mut bits) = (0u128, 0);
+    for o in a.octets() {
+        let t = OCTET_DOT[o as usize];
+        w |= ((t & 0xffff_ffff) as u128) << bits;
+        bits += 8 * (t >> 32);
+    }
+    // Without the last octet's dot.
+    (w, bits as usize / 8 - 1)
+}
+
 /// An IPv4 address in dotted decimal: the text is the first `len` bytes of the array (which
 /// callers may copy whole, a fixed-size copy, and then count `len`).
 pub(crate) fn ipv4_text(a: std::net::Ipv4Addr) -> ([u8; 16], usize) {
-    // Each octet's 3-byte slot is copied whole, then the cursor moves past its digits; the
-    // last slot and dot land inside the 16 bytes.
-    let mut t = [0u8; 16];
-    let mut n = 0;
-    for o in a.octets() {
-        let at = o as usize * 3;
-        t[n..n + 3].copy_from_slice(&OCTET_SLOTS[at..at + 3]);
-        n += 1 + (o >= 10) as usize + (o >= 100) as usize;
-        t[n] = b'.';
-        n += 1;
-    }
-    (t, n - 1)
+    let (w, len) = ipv4_word(a);
+    (w.to_le_bytes(), len)
 }
 
 /// Appends an IPv4 address in dotted decimal.
@@ -83,15 +105,32 @@ pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
     }
 }
 
-/// Appends an IPv6 address as `Ipv6Addr`'s `Display` writes it (RFC 5952: lowercase, the
-/// first longest run of two or more zero groups as `::`), without the formatting machinery.
+/// Appends an IPv6 address as `Ipv6Addr`'s `Display` writes it (see [`ipv6_text`]).
 pub(crate) fn push_ipv6(out: &mut String, v6: std::net::Ipv6Addr) {
-    let g = v6.segments();
-    if v6.to_ipv4_mapped().is_some() {
-        // `::ffff:a.b.c.d`: rare, left to the standard library.
-        let _ = write!(out, "{v6}");
-        return;
+    let (t, n) = ipv6_text(v6);
+    // ASCII by construction.
+    out.push_str(std::str::from_utf8(&t[..n]).unwrap_or_default());
+}
+
+/// Appends an IPv6 address as text (see [`ipv6_text`]).
+pub(crate) fn push_ipv6_bytes(out: &mut Vec<u8>, v6: std::net::Ipv6Addr) {
+    let (t, n) = ipv6_text(v6);
+    out.extend_from_slice(&t[..n]);
+}
+
+/// An IPv6 address as `Ipv6Addr`'s `Display` writes it (RFC 5952: lowercase, the first
+/// longest run of two or more zero groups as `::`, IPv4-mapped addresses as `::ffff:a.b.c.d`),
+/// without the formatting machinery: the text is the first `len` bytes of the array (at most
+/// 39), which callers may copy whole.
+pub(crate) fn ipv6_text(v6: std::net::Ipv6Addr) -> ([u8; 40], usize) {
+    let mut t = [0u8; 40];
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        t[..7].copy_from_slice(b"::ffff:");
+        let (text, len) = ipv4_text(v4);
+        t[7..23].copy_from_slice(&text);
+        return (t, 7 + len);
     }
+    let g = v6.segments();
     let (mut best, mut best_len, mut run, mut run_len) = (0, 0, 0, 0);
     for (i, &x) in g.iter().enumerate() {
         if x == 0 {
@@ -106,36 +145,28 @@ pub(crate) fn push_ipv6(out: &mut String, v6: std::net::Ipv6Addr) {
             run_len = 0;
         }
     }
-    let push_group = |out: &mut String, x: u16| {
-        let mut started = false;
-        for shift in [12, 8, 4, 0] {
-            let d = (x >> shift) & 15;
-            if d != 0 || started || shift == 0 {
-                started = true;
-                out.push(HEX[d as usize] as char);
+    // Groups `from..to`, joined by `:`, written at `n`; returns the new end.
+    let groups = |t: &mut [u8; 40], mut n: usize, from: usize, to: usize| {
+        for (i, &x) in g[from..to].iter().enumerate() {
+            if i > 0 {
+                t[n] = b':';
+                n += 1;
+            }
+            // Hex digits without leading zeros, at least one.
+            let digits = ((19 - x.leading_zeros() as usize) / 4).max(1);
+            for d in (0..digits).rev() {
+                t[n] = HEX[((x >> (4 * d)) & 15) as usize];
+                n += 1;
             }
         }
+        n
     };
     if best_len < 2 {
-        for (i, &x) in g.iter().enumerate() {
-            if i > 0 {
-                out.push(':');
-            }
-            push_group(out, x);
-        }
-        return;
+        let n = groups(&mut t, 0, 0, 8);
+        return (t, n);
     }
-    for (i, &x) in g[..best].iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        push_group(out, x);
-    }
-    out.push_str("::");
-    for (i, &x) in g[best + best_len..].iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        push_group(out, x);
-    }
+    let mut n = groups(&mut t, 0, 0, best);
+    t[n..n + 2].copy_from_slice(b"::");
+    n = groups(&mut t, n + 2, best + best_len, 8);
+    (t, n)
 }

@@ -59,7 +59,7 @@ pub enum ParquetCompression {
 }
 
 impl ParquetCompression {
-    fn codec(self) -> Compression {
+    pub(crate) fn codec(self) -> Compression {
         match self {
             ParquetCompression::None => Compression::UNCOMPRESSED,
             ParquetCompression::Snappy => Compression::SNAPPY,

@@ -650,12 +650,41 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
 /// [`read_name`] into bytes (always ASCII).
 fn read_name_bytes(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, DnsError> {
     out.clear();
+    // Most names are stored in one piece (a question's always): their labels follow each other
+    // in `msg`, and are copied at once below. `span` is where the labels read so far lie.
+    let base = msg.as_ptr() as usize;
+    let mut span: Option<(usize, usize)> = None;
+    let mut in_one_piece = true;
     let end = walk_name(msg, pos, |label| {
-        if !out.is_empty() {
-            out.push(b'.');
+        let at = label.as_ptr() as usize - base;
+        match &mut span {
+            None => span = Some((at, at + label.len())),
+            // The next label starts right after the previous one's end and its length byte.
+            Some((_, end)) if *end + 1 == at => *end = at + label.len(),
+            Some(_) => in_one_piece = false,
         }
-        out.extend_from_slice(label);
     })?;
+    match span {
+        Some((from, to)) if in_one_piece => {
+            // The labels and the length bytes between them; each length byte becomes a dot.
+            out.extend_from_slice(&msg[from..to]);
+            let mut k = msg[from - 1] as usize;
+            while let Some(len) = out.get_mut(k) {
+                let next = k + *len as usize + 1;
+                *len = b'.';
+                k = next;
+            }
+        }
+        Some(_) => {
+            walk_name(msg, pos, |label| {
+                if !out.is_empty() {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(label);
+            })?;
+        }
+        None => {}
+    }
     // One check over the whole name (no early exit: it runs over whole words).
     if !out.iter().fold(true, |ok, &c| ok & printable(c)) {
         // Rare: bytes to write `\xHH`. Walk again, escaping.
@@ -745,10 +774,13 @@ fn printable(c: u8) -> bool {
     c.wrapping_sub(0x20) < 0x5f
 }
 
-/// A name built by [`read_name_bytes`] as text: it is ASCII, so the check always passes (one
-/// pass over the whole name instead of one per label).
+/// A name built by [`read_name_bytes`] as text, without checking it again: names are read for
+/// every message, and the check cost as much as the copy of their labels.
 fn ascii(name: &[u8]) -> &str {
-    std::str::from_utf8(name).unwrap_or_default()
+    debug_assert!(name.is_ascii());
+    // SAFETY: only called on the parser's name buffers, which `read_name_bytes` fills with
+    // printable ASCII and `\xHH` escapes (or leaves empty): ASCII is valid UTF-8.
+    unsafe { std::str::from_utf8_unchecked(name) }
 }
 
 #[cfg(test)]
@@ -1024,5 +1056,15 @@ mod tests {
         let chain = [1, b'a', 0, 1, b'b', 0xc0, 0, 0xc0, 3];
         assert_eq!(read_name(&chain, 7, &mut s), Ok(9));
         assert_eq!(s, "b.a");
+        // Labels, then a pointer to more labels: spelled in two pieces.
+        let mut m = labels("example.com");
+        m.extend([3, b'w', b'w', b'w', 2, b'x', b'y', 0xc0, 0]);
+        assert_eq!(read_name(&m, 13, &mut s), Ok(22));
+        assert_eq!(s, "www.xy.example.com");
+        assert_eq!(read_name(&m, 0, &mut s), Ok(13));
+        assert_eq!(s, "example.com");
+        // Only a pointer, to labels in one piece.
+        assert_eq!(read_name(&[1, b'a', 0, 0xc0, 0], 3, &mut s), Ok(5));
+        assert_eq!(s, "a");
     }
 }

@@ -26,6 +26,6 @@ pub use message::{
 };
 pub use reader::{
     DEFAULT_BATCH_SIZE, DnsBatches, DnsCsv, DnsReader, DnsSkipReason, DnsStats, dns_capture_schema,
-    extra_columns, tshark_frame_time,
+    dns_parquet_properties, extra_columns, tshark_frame_time,
 };
 pub use records::{DnsInputKind, RECORD_REQUIRED, open_dns_records};

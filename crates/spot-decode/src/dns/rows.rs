@@ -4,6 +4,7 @@
 //! without building them first. Both take the same parsed fields ([`MsgFields`], [`Origin`])
 //! and format times and addresses with the same routines.
 
+use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use super::message::{Header, RDataRef, RecordRef, Section, Visitor};
 use super::reader::dns_capture_schema;
 use crate::capture::Packet;
 use crate::csv_writer;
-use crate::ip_text::{HEX, ipv4_text, push_ipv4_bytes, push_ipv6};
+use crate::ip_text::{HEX, ipv4_word, ipv6_text, push_ipv4_bytes, push_ipv6_bytes};
 
 /// Where a DNS message came from.
 pub(super) struct Origin<'p> {
@@ -156,6 +157,10 @@ pub(super) struct FrameTime {
     /// `csv` in a fixed-size array, copied whole into rows (when it fits).
     csv_fixed: [u8; 32],
     quoted: bool,
+    /// `,SECONDS,`: the `unix_tstamp` CSV field that follows `frame_time`, with both
+    /// separators, in its first `epoch_len` bytes.
+    epoch: [u8; 24],
+    epoch_len: usize,
 }
 
 impl FrameTime {
@@ -198,18 +203,34 @@ impl FrameTime {
             }
         }
         self.sec = Some(sec);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(sec).as_bytes();
+        // At most 20 characters (`i64::MIN`) between the two commas.
+        self.epoch[0] = b',';
+        self.epoch[1..1 + digits.len()].copy_from_slice(digits);
+        self.epoch[1 + digits.len()] = b',';
+        self.epoch_len = digits.len() + 2;
+    }
+
+    /// `.NNNNNNNNN UTC`: the fraction of the second and the zone, as the little-endian bytes
+    /// of a register (see [`Row::word`]).
+    fn tail_word(nsec: u32) -> u128 {
+        let n = nsec.min(999_999_999);
+        let r = n % 100_000_000;
+        let mut w = b'.' as u128 | ((b'0' + (n / 100_000_000) as u8) as u128) << 8;
+        for (i, p) in [r / 1_000_000, r / 10_000, r / 100, r]
+            .into_iter()
+            .enumerate()
+        {
+            w |= (u16::from_le_bytes(two_digits(p)) as u128) << (16 + 16 * i);
+        }
+        w | (u32::from_le_bytes(*b" UTC") as u128) << 80
     }
 
     /// `.NNNNNNNNN UTC`: the fraction of the second and the zone.
     fn tail(nsec: u32) -> [u8; 14] {
-        let n = nsec.min(999_999_999);
-        let mut t = *b".000000000 UTC";
-        t[1] = b'0' + (n / 100_000_000) as u8;
-        let r = n % 100_000_000;
-        t[2..4].copy_from_slice(&two_digits(r / 1_000_000));
-        t[4..6].copy_from_slice(&two_digits(r / 10_000));
-        t[6..8].copy_from_slice(&two_digits(r / 100));
-        t[8..10].copy_from_slice(&two_digits(r));
+        let mut t = [0u8; 14];
+        t.copy_from_slice(&Self::tail_word(nsec).to_le_bytes()[..14]);
         t
     }
 
@@ -229,89 +250,144 @@ impl FrameTime {
         } else {
             row.bytes(&self.csv);
         }
-        row.fixed(&Self::tail(nsec), 14);
+        row.word(Self::tail_word(nsec), 14);
         if self.quoted {
             row.byte(b'"');
         }
     }
+
+    /// Writes `,SECONDS,` (the `unix_tstamp` field between its separators) for the second of
+    /// the last [`FrameTime::put_csv`].
+    fn put_epoch(&self, row: &mut Row<'_>) {
+        row.fixed(&self.epoch, self.epoch_len);
+    }
 }
 
-/// Room made at once for the fixed-width fields of a CSV row.
+/// Room reserved at once for the fixed-width fields of a CSV row.
 const ROW_ROOM: usize = 256;
 
 /// A CSV row being written into the end of a buffer. Small fields are copied as fixed-size
-/// arrays (no call to `memcpy` for a few bytes) into room made ahead, and the cursor then moves
-/// past their actual length; [`Row::end`] cuts the buffer after the row.
+/// arrays (no call to `memcpy` for a few bytes) into room reserved ahead, and the cursor then
+/// moves past their actual length; [`Row::end`] makes the buffer end after the row. The room is
+/// the vector's spare capacity, written without being zeroed first (zeroing it cost more than a
+/// whole row of fixed-size copies).
 struct Row<'a> {
     buf: &'a mut Vec<u8>,
+    /// Where the next byte goes. Invariant: every byte of `buf`'s allocation below `at` has
+    /// been written, so the length may be set to `at`.
     at: usize,
+}
+
+/// Writes `src` at the start of `dst` (as many bytes as both have).
+#[inline(always)]
+fn put(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        d.write(s);
+    }
 }
 
 impl<'a> Row<'a> {
     fn start(buf: &'a mut Vec<u8>) -> Self {
-        let at = buf.len();
-        buf.resize(at + ROW_ROOM, 0);
-        Row { buf, at }
+        buf.reserve(ROW_ROOM);
+        Row { at: buf.len(), buf }
     }
 
-    /// Makes sure `n` more bytes fit.
+    /// The next `n` bytes of room, made if needed.
     #[inline]
-    fn room(&mut self, n: usize) {
-        if self.at + n > self.buf.len() {
-            self.buf.resize(self.at + n + ROW_ROOM, 0);
+    fn room(&mut self, n: usize) -> &mut [MaybeUninit<u8>] {
+        if self.at + n > self.buf.capacity() {
+            self.grow(n);
         }
+        let from = self.at - self.buf.len();
+        &mut self.buf.spare_capacity_mut()[from..from + n]
+    }
+
+    #[cold]
+    fn grow(&mut self, n: usize) {
+        // Counted in the length first, so that the bytes written move with the allocation.
+        // SAFETY: the bytes below `at` are written (the invariant of `at`).
+        unsafe { self.buf.set_len(self.at) };
+        self.buf.reserve(n + ROW_ROOM);
     }
 
     /// Writes the first `len` bytes of `v` (copying all of it).
     #[inline]
     fn fixed<const N: usize>(&mut self, v: &[u8; N], len: usize) {
-        self.room(N);
-        self.buf[self.at..self.at + N].copy_from_slice(v);
+        put(self.room(N), v);
         self.at += len.min(N);
     }
 
     #[inline]
     fn byte(&mut self, b: u8) {
-        self.room(1);
-        self.buf[self.at] = b;
+        self.room(1)[0].write(b);
         self.at += 1;
     }
 
     fn bytes(&mut self, v: &[u8]) {
-        self.room(v.len());
-        self.buf[self.at..self.at + v.len()].copy_from_slice(v);
+        put(self.room(v.len()), v);
         self.at += v.len();
     }
 
     /// An integer in decimal, written digit pairs backwards from its end.
     #[inline]
     fn int(&mut self, v: i64) {
-        self.room(20);
-        if v < 0 {
-            self.buf[self.at] = b'-';
-            self.at += 1;
-        }
+        let r = self.room(20);
+        let sign = (v < 0) as usize;
+        r[0].write(b'-');
         let mut u = v.unsigned_abs();
-        let n = u.checked_ilog10().unwrap_or(0) as usize + 1;
-        let mut i = self.at + n;
+        let n = sign + u.checked_ilog10().unwrap_or(0) as usize + 1;
+        let mut i = n;
         while u >= 100 {
             let d = (u % 100) as usize * 2;
             u /= 100;
             i -= 2;
-            self.buf[i..i + 2].copy_from_slice(&DIGITS2[d..d + 2]);
+            put(&mut r[i..i + 2], &DIGITS2[d..d + 2]);
         }
         if u >= 10 {
             let d = u as usize * 2;
-            self.buf[i - 2..i].copy_from_slice(&DIGITS2[d..d + 2]);
+            put(&mut r[i - 2..i], &DIGITS2[d..d + 2]);
         } else {
-            self.buf[i - 1] = b'0' + u as u8;
+            r[i - 1].write(b'0' + u as u8);
         }
         self.at += n;
     }
 
+    /// A number in decimal without a branch on its length: its ten digits are all formed, and
+    /// the significant ones copied as one 16-byte block (ports and ids have random lengths,
+    /// which a digit loop mispredicts).
+    #[inline]
+    fn uint(&mut self, v: u32) {
+        let lo = v % 100_000_000;
+        let pairs = [
+            v / 100_000_000,
+            lo / 1_000_000,
+            lo / 10_000 % 100,
+            lo / 100 % 100,
+            lo % 100,
+        ];
+        // The ten digits, most significant first, as the little-endian bytes of a register.
+        let mut w = 0u128;
+        for (i, p) in pairs.into_iter().enumerate() {
+            w |= (u16::from_le_bytes(two_digits(p)) as u128) << (16 * i);
+        }
+        let n = v.checked_ilog10().unwrap_or(0) as usize + 1;
+        self.word(w >> (8 * (10 - n)), n);
+    }
+
+    /// Writes the first `len` bytes of `w`'s little-endian bytes, storing all 16 straight from
+    /// registers: text assembled byte by byte in memory and then copied whole would stall on
+    /// the load (no store-to-load forwarding across several stores).
+    #[inline]
+    fn word(&mut self, w: u128, len: usize) {
+        let r = self.room(16);
+        put(&mut r[..8], &(w as u64).to_le_bytes());
+        put(&mut r[8..16], &((w >> 64) as u64).to_le_bytes());
+        self.at += len.min(16);
+    }
+
     fn ipv4(&mut self, a: Ipv4Addr) {
-        let (t, n) = ipv4_text(a);
-        self.fixed(&t, n);
+        let (w, n) = ipv4_word(a);
+        self.word(w, n);
     }
 
     fn ip(&mut self, ip: IpAddr) {
@@ -322,14 +398,18 @@ impl<'a> Row<'a> {
     }
 
     fn ipv6(&mut self, a: Ipv6Addr) {
-        let mut s = String::with_capacity(39);
-        push_ipv6(&mut s, a);
-        self.bytes(s.as_bytes());
+        let (t, n) = ipv6_text(a);
+        self.fixed(&t, n);
     }
 
     /// A CSV field, quoted if it needs to be.
     fn field(&mut self, v: &[u8]) {
-        if csv_writer::needs_quotes(v) {
+        // The same test as `csv_writer::needs_quotes`, without early exit: names are short,
+        // and a loop over whole vectors beats one lookup and branch per byte.
+        let special = v.iter().fold(false, |q, &c| {
+            q | (c == b',') | (c == b'"') | (c == b'\n') | (c == b'\r')
+        });
+        if special {
             let mut q = Vec::with_capacity(v.len() + 8);
             csv_writer::field(&mut q, v);
             self.bytes(&q);
@@ -339,7 +419,8 @@ impl<'a> Row<'a> {
     }
 
     fn end(self) {
-        self.buf.truncate(self.at);
+        // SAFETY: the bytes below `at` are written (the invariant of `at`).
+        unsafe { self.buf.set_len(self.at) };
     }
 }
 
@@ -347,15 +428,8 @@ impl<'a> Row<'a> {
 fn push_ip(out: &mut Vec<u8>, ip: IpAddr) {
     match ip {
         IpAddr::V4(a) => push_ipv4_bytes(out, a),
-        IpAddr::V6(a) => push_v6(out, a),
+        IpAddr::V6(a) => push_ipv6_bytes(out, a),
     }
-}
-
-/// Appends an IPv6 address as text (rare in DNS traffic: AAAA answers, IPv6 transport).
-fn push_v6(out: &mut Vec<u8>, a: Ipv6Addr) {
-    let mut s = String::with_capacity(39);
-    push_ipv6(&mut s, a);
-    out.extend_from_slice(s.as_bytes());
 }
 
 /// Appends addresses joined by `|`.
@@ -551,7 +625,7 @@ impl RowSink for ArrowRows {
         if m.aaaa.is_empty() {
             self.aaaa.null();
         } else {
-            push_joined(&mut self.aaaa.values, &m.aaaa, push_v6);
+            push_joined(&mut self.aaaa.values, &m.aaaa, push_ipv6_bytes);
             self.aaaa.end();
         }
         if m.cname.is_empty() {
@@ -667,10 +741,12 @@ impl RowSink for CsvRows {
         let mut r = Row::start(&mut self.buf);
         // The columns of `dns_capture_schema`, as `ArrowRows::push` fills them.
         self.time.put_csv(&mut r, pkt.ts_sec, pkt.ts_nsec);
-        r.byte(b',');
-        r.int(pkt.ts_sec);
-        r.byte(b',');
-        r.int(pkt.orig_len as i32 as i64);
+        self.time.put_epoch(&mut r);
+        match i32::try_from(pkt.orig_len) {
+            Ok(len) => r.uint(len as u32),
+            // As the Int32 column holds it.
+            Err(_) => r.int(pkt.orig_len as i32 as i64),
+        }
         r.byte(b',');
         r.ip(o.src);
         r.byte(b',');
@@ -681,29 +757,29 @@ impl RowSink for CsvRows {
             r.byte(b',');
             r.fixed(&class_text(m.qclass), 6);
             r.byte(b',');
-            r.int(m.qtype as i64);
+            r.uint(m.qtype.into());
         } else {
             r.fixed(b",,", 2);
         }
         r.byte(b',');
         let response = header.is_response();
         if response {
-            r.int(header.rcode() as i64);
+            r.uint(header.rcode().into());
         }
         r.byte(b',');
         if let Some(&a) = m.a.first() {
             r.ipv4(a);
         }
         r.byte(b',');
-        r.int(o.src_port as i64);
+        r.uint(o.src_port.into());
         r.byte(b',');
-        r.int(o.dst_port as i64);
+        r.uint(o.dst_port.into());
         r.byte(b',');
         r.fixed(o.transport().as_bytes().try_into().unwrap_or(b"udp"), 3);
         r.byte(b',');
-        r.int(header.id as i64);
+        r.uint(header.id.into());
         r.fixed(if response { b",1," } else { b",0," }, 3);
-        r.int(header.ancount as i64);
+        r.uint(header.ancount.into());
         r.byte(b',');
         for (i, &a) in m.a.iter().enumerate() {
             if i > 0 {
@@ -722,10 +798,13 @@ impl RowSink for CsvRows {
         r.field(m.cname.as_bytes());
         r.byte(b',');
         if let Some(t) = m.min_ttl {
-            r.int(t as i64);
+            r.uint(t);
         }
         r.byte(b',');
-        r.int(pkt.frame_number as i64);
+        match u32::try_from(pkt.frame_number) {
+            Ok(n) => r.uint(n),
+            Err(_) => r.int(pkt.frame_number as i64),
+        }
         r.byte(b'\n');
         r.end();
     }
@@ -755,11 +834,14 @@ mod tests {
         let mut csv = Vec::new();
         let mut row = Row::start(&mut csv);
         t.put_csv(&mut row, sec, nsec);
+        t.put_epoch(&mut row);
         row.end();
         let text = String::from_utf8(text).unwrap();
         let mut want = Vec::new();
         csv_writer::field(&mut want, text.as_bytes());
+        want.extend_from_slice(format!(",{sec},").as_bytes());
         assert_eq!(csv, want);
+        let csv = csv[..csv.len() - format!(",{sec},").len()].to_vec();
         (text, String::from_utf8(csv).unwrap())
     }
 
@@ -782,6 +864,7 @@ mod tests {
             -1,
             -61,
             i64::MAX,
+            i64::MIN,
         ] {
             for nsec in [0, 5, 741_815_000, 999_999_999, 1_500_000_000] {
                 let (text, csv) = time(sec, nsec, &mut t);
@@ -822,6 +905,24 @@ mod tests {
             row.int(v);
             row.byte(b',');
         }
+        let uints = [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            999,
+            1000,
+            65_535,
+            99_999_999,
+            100_000_000,
+            u32::MAX,
+        ];
+        for v in uints {
+            row.uint(v);
+            row.byte(b',');
+        }
         row.field(b"a,b\"c");
         row.field(b"plain");
         // Longer than the room made ahead.
@@ -829,6 +930,9 @@ mod tests {
         row.end();
         let mut want = b"x".to_vec();
         for v in ints {
+            want.extend_from_slice(format!("{v},").as_bytes());
+        }
+        for v in uints {
             want.extend_from_slice(format!("{v},").as_bytes());
         }
         want.extend_from_slice(b"\"a,b\"\"c\"plain");
