@@ -7,10 +7,10 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 use clap::Args;
 use spot_decode::proxy::{
-    PARTITION_COLUMNS, ProxyFormat, ProxyReader, ReadStats, proxy_parquet_properties,
+    PARTITION_COLUMNS, ProxyFormat, ProxyReader, ReadStats, proxy_parquet_properties_with,
     with_partition_columns,
 };
-use spot_decode::{BatchWriter, HiveWriter};
+use spot_decode::{BatchWriter, HiveWriter, ParquetCompression};
 use spot_features::domain::TopDomains;
 use spot_features::proxy::{ProxyWords, UserAgentCounts, add_proxy_feedback, read_proxy_feedback};
 use spot_features::{CorpusBuilder, WordCreator};
@@ -77,6 +77,9 @@ pub struct DecodeProxyArgs {
     /// Rows per batch.
     #[arg(long, default_value_t = spot_decode::proxy::DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
+    /// Codec of the Parquet pages: zstd (smallest files), lz4, snappy or none.
+    #[arg(long, default_value = "zstd")]
+    pub compression: ParquetCompression,
 }
 
 /// `spot decode proxy`: logs → CSV, Parquet or a Hive folder.
@@ -94,18 +97,15 @@ pub fn decode(args: &DecodeProxyArgs) -> Result<()> {
         .input
         .reader(args.batch_size)?
         .with_dictionary_encoding(parquet);
-    let mut batches = reader.batches();
-    let (rows, unpartitioned) = if is_file {
+    let (rows, unpartitioned, stats) = if is_file {
         let schema = reader.text_schema();
         let mut w = BatchWriter::create_with_properties(
             &args.out,
             &schema,
-            proxy_parquet_properties(&schema),
+            proxy_parquet_properties_with(&schema, args.compression),
         )?;
-        for b in &mut batches {
-            w.write(&b?)?;
-        }
-        (w.finish()?, 0)
+        let stats = read_beside(&reader, |b| Ok(w.write(&b)?))?;
+        (w.finish()?, 0, stats)
     } else {
         let mut schema_fields: Vec<Field> = reader
             .text_schema()
@@ -117,21 +117,21 @@ pub fn decode(args: &DecodeProxyArgs) -> Result<()> {
             schema_fields.push(Field::new(c, arrow::datatypes::DataType::Int32, true));
         }
         let schema = std::sync::Arc::new(Schema::new(schema_fields));
-        let props = proxy_parquet_properties(&schema);
+        let props = proxy_parquet_properties_with(&schema, args.compression);
         let mut w = HiveWriter::new(&args.out, schema, PARTITION_COLUMNS)?.with_properties(props);
         let mut dropped = 0u64;
-        for b in &mut batches {
-            let b = with_partition_columns(&b?)?;
+        let stats = read_beside(&reader, |b| {
+            let b = with_partition_columns(&b)?;
             // Rows without a readable date and hour have no partition.
             let y = b.column(b.num_columns() - 1).clone();
             let keep = arrow::compute::is_not_null(&y)?;
             dropped += (b.num_rows() - keep.true_count()) as u64;
             let b = arrow::compute::filter_record_batch(&b, &keep)?;
-            w.write(&b)?;
-        }
-        (w.finish()?, dropped)
+            Ok(w.write(&b)?)
+        })?;
+        (w.finish()?, dropped, stats)
     };
-    let stats = batches.stats();
+    let stats = &stats;
     report_skipped(stats);
     if unpartitioned > 0 {
         eprintln!(
@@ -146,6 +146,49 @@ pub fn decode(args: &DecodeProxyArgs) -> Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Reads every batch of `reader` and hands it to `write`; returns what the read saw. With more
+/// than one worker thread (`--threads`), the logs are read on a thread of their own while this
+/// one writes, two batches at most in between: the wall time nears the larger of reading and
+/// writing instead of their sum, for the same CPU time.
+fn read_beside(
+    reader: &ProxyReader,
+    mut write: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<ReadStats> {
+    if rayon::current_num_threads() < 2 {
+        let mut batches = reader.batches();
+        for b in &mut batches {
+            write(b?)?;
+        }
+        return Ok(batches.stats().clone());
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let read = scope.spawn(move || {
+            let mut batches = reader.batches();
+            for b in &mut batches {
+                let failed = b.is_err();
+                if tx.send(b).is_err() || failed {
+                    break;
+                }
+            }
+            batches.stats().clone()
+        });
+        let mut written = Ok(());
+        for b in rx.iter() {
+            written = b.map_err(anyhow::Error::from).and_then(&mut write);
+            if written.is_err() {
+                break;
+            }
+        }
+        // A writer that failed stops the reader at its next batch.
+        drop(rx);
+        let stats = read
+            .join()
+            .map_err(|_| anyhow::anyhow!("the log reader thread panicked"))?;
+        written.map(|()| stats)
+    })
 }
 
 #[derive(Args, Debug, Clone)]

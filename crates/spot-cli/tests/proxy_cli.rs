@@ -84,6 +84,65 @@ fn decode_proxy_to_csv_and_hive() {
     assert!(err.contains("squid-access.log:1:"), "{err}");
 }
 
+/// Parquet output: read on a thread of its own (`--threads 2`) or not, any codec, the same
+/// records.
+#[test]
+fn decode_proxy_to_parquet_with_any_codec_and_thread_count() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::Compression;
+    let dir = tempfile::tempdir().unwrap();
+    let elff = data("bluecoat-elff.log");
+    let mut tables = Vec::new();
+    for (threads, codec, expected) in [
+        ("1", "zstd", None),
+        ("2", "zstd", None),
+        ("2", "lz4", Some(Compression::LZ4_RAW)),
+        ("1", "none", Some(Compression::UNCOMPRESSED)),
+    ] {
+        let out = dir.path().join(format!("{threads}-{codec}.parquet"));
+        let (ok, err) = spot(&[
+            "--threads",
+            threads,
+            "decode",
+            "proxy",
+            "--input",
+            elff.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--batch-size",
+            "64",
+            "--compression",
+            codec,
+        ]);
+        assert!(ok, "{err}");
+        assert!(err.contains("wrote 300 records"), "{err}");
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap()).unwrap();
+        let column = reader.metadata().row_group(0).column(0).compression();
+        if let Some(expected) = expected {
+            assert_eq!(column, expected, "{codec}");
+        }
+        let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+        tables.push(arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap());
+    }
+    assert_eq!(tables[0].num_rows(), 300);
+    for t in &tables[1..] {
+        assert_eq!(t, &tables[0]);
+    }
+    let (ok, err) = spot(&[
+        "decode",
+        "proxy",
+        "--input",
+        elff.to_str().unwrap(),
+        "--out",
+        dir.path().join("x.parquet").to_str().unwrap(),
+        "--compression",
+        "brotli",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("brotli"), "{err}");
+}
+
 #[test]
 fn ml_proxy_scores_every_request_with_its_word() {
     let dir = tempfile::tempdir().unwrap();

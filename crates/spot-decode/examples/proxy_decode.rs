@@ -2,8 +2,11 @@
 //! read; with `--out FILE.parquet|FILE.csv` also writes the records.
 //!
 //! ```text
-//! cargo run --release --example proxy_decode -- [--format elff|squid|zeek] [--strict] [--out FILE] LOG...
+//! cargo run --release --example proxy_decode -- [--format elff|squid|zeek] [--strict] [--dictionary] [--out FILE] LOG...
 //! ```
+//!
+//! `--dictionary` reads text columns dictionary-encoded, as `spot decode proxy` does when it
+//! writes Parquet.
 
 use std::time::Instant;
 
@@ -14,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut format: Option<ProxyFormat> = None;
     let mut out = None;
     let mut strict = false;
+    let mut dictionary = false;
     let mut inputs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -21,12 +25,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--format" => format = Some(args.next().ok_or("--format needs a value")?.parse()?),
             "--out" => out = Some(args.next().ok_or("--out needs a value")?),
             "--strict" => strict = true,
+            "--dictionary" => dictionary = true,
             _ => inputs.push(a),
         }
     }
     if inputs.is_empty() {
         return Err(
-            "usage: proxy_decode [--format elff|squid|zeek] [--strict] [--out FILE] LOG...".into(),
+            "usage: proxy_decode [--format elff|squid|zeek] [--strict] [--dictionary] [--out FILE] \
+             LOG..."
+                .into(),
         );
     }
     let start = Instant::now();
@@ -34,10 +41,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(f) => ProxyReader::open_as(&inputs, f)?,
         None => ProxyReader::open(&inputs)?,
     }
-    .with_strict(strict);
+    .with_strict(strict)
+    .with_dictionary_encoding(dictionary);
     let bytes = reader.total_bytes();
     let mut writer = match &out {
-        Some(p) => Some(BatchWriter::create(p, &reader.schema())?),
+        // Dictionary-encoded batches are written as the plain text columns they hold.
+        Some(p) => Some(BatchWriter::create(p, &reader.text_schema())?),
         None => None,
     };
     let mut batches = reader.batches();

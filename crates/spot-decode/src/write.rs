@@ -59,7 +59,8 @@ pub enum ParquetCompression {
 }
 
 impl ParquetCompression {
-    pub(crate) fn codec(self) -> Compression {
+    /// The Parquet codec.
+    pub fn codec(self) -> Compression {
         match self {
             ParquetCompression::None => Compression::UNCOMPRESSED,
             ParquetCompression::Snappy => Compression::SNAPPY,

@@ -29,12 +29,31 @@ const PAUSE_BATCHES: u32 = 16;
 /// Distinct values in a batch past which a dictionary column stops hashing for a while.
 const MAX_HASHED: usize = 2048;
 
-/// A distinct value of a dictionary column: its key, and where its bytes lie.
+/// Slots of a dictionary column's lookup table at first; the table doubles whenever it is half
+/// full, up to twice [`MAX_HASHED`] slots.
+const MIN_SLOTS: usize = 256;
+
+/// Slots a lookup probes before it gives up and adds the value as a new entry. Bounded probes
+/// keep every lookup cheap whatever the input (values crafted to collide cost a duplicate
+/// dictionary entry each, never a long search); a duplicate entry is legal in an Arrow
+/// dictionary, and the Parquet writer merges it with its twin.
+const MAX_PROBES: usize = 8;
+
+/// One slot of a dictionary column's lookup table.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Slot {
+    /// High bits of the value's hash, compared before the bytes.
+    tag: u32,
+    /// The value's key, or [`Slot::EMPTY`].
     key: i32,
-    start: u32,
-    len: u32,
+}
+
+impl Slot {
+    const EMPTY: i32 = -1;
+    const FREE: Slot = Slot {
+        tag: 0,
+        key: Slot::EMPTY,
+    };
 }
 
 /// `a == b` for slices of equal length, without a call to `memcmp` (values are short, and
@@ -45,7 +64,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
     if n >= 8 {
         let mut i = 0;
         while i + 8 < n {
@@ -57,26 +75,183 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         return word(a, n - 8) == word(b, n - 8);
     }
     if n >= 4 {
-        let half =
-            |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]));
         return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
     }
-    a == b
+    // Bytes 0, n / 2 and n - 1 are every byte of up to three (`a == b` would call `memcmp`).
+    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+}
+
+/// The 8 bytes of `s` at `i` (which must lie within `s`).
+#[inline(always)]
+fn word(s: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]))
+}
+
+/// The 4 bytes of `s` at `i` (which must lie within `s`).
+#[inline(always)]
+fn half(s: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]))
+}
+
+/// The two halves of the 128-bit product, folded.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// A fast hash of a short value, keyed by `seed`: values of up to 16 bytes are read as two
+/// overlapping words, longer ones 16 bytes at a time.
+#[inline(always)]
+fn hash_bytes(v: &[u8], seed: u64) -> u64 {
+    const K0: u64 = 0x243f_6a88_85a3_08d3;
+    const K1: u64 = 0x1319_8a2e_0370_7344;
+    const K2: u64 = 0xa409_3822_299f_31d0;
+    let n = v.len();
+    let (a, b) = if n > 16 {
+        let mut h = seed;
+        let mut i = 0;
+        while i + 16 < n {
+            h = fold_mul(word(v, i) ^ K0, word(v, i + 8) ^ h);
+            i += 16;
+        }
+        (word(v, n - 16) ^ h, word(v, n - 8))
+    } else if n >= 8 {
+        (word(v, 0), word(v, n - 8))
+    } else if n >= 4 {
+        (u64::from(half(v, 0)), u64::from(half(v, n - 4)))
+    } else if n > 0 {
+        let three = u64::from(v[0]) << 16 | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]);
+        (three, 0)
+    } else {
+        (0, 0)
+    };
+    fold_mul(a ^ K1 ^ seed, b ^ K2 ^ n as u64)
 }
 
 /// Interning state of a dictionary column.
 struct Dict {
     /// Key of each row (0 for a null row).
     keys: Vec<i32>,
-    /// The distinct values, found by their hashes.
-    table: hashbrown::HashTable<Entry>,
-    /// Keyed at random per process, like the Parquet writer's own dictionaries, so that crafted
-    /// log lines cannot make lookups slow.
-    state: ahash::RandomState,
+    /// Open-addressing table of the distinct values (a power of two of slots, probed
+    /// linearly, at most [`MAX_PROBES`] slots per lookup).
+    slots: Vec<Slot>,
+    /// Keyed at random per process, like the Parquet writer's own dictionaries.
+    seed: u64,
+    /// Key of the value appended last, or [`Slot::EMPTY`]: a value that repeats the row
+    /// before it is found without hashing.
+    last: i32,
     /// Whether values are interned (else each one gets a new entry).
     hashing: bool,
-    /// Batches left before hashing is tried again.
+    /// Batch ends left before hashing is tried again.
     paused: u32,
+}
+
+impl Dict {
+    fn new(rows: usize) -> Self {
+        use std::hash::BuildHasher;
+        Dict {
+            keys: Vec::with_capacity(rows),
+            slots: vec![Slot::FREE; MIN_SLOTS],
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x5ca1_ab1e_u64),
+            last: Slot::EMPTY,
+            hashing: true,
+            paused: 0,
+        }
+    }
+
+    /// The key of `v`, adding it to `values`/`offsets` (the dictionary) if it is new.
+    #[inline(always)]
+    fn intern(&mut self, values: &mut Vec<u8>, offsets: &mut Vec<i32>, v: &[u8]) -> i32 {
+        if !self.hashing {
+            return push_entry(values, offsets, v);
+        }
+        let entry = |values: &[u8], offsets: &[i32], key: i32| {
+            let k = key as usize;
+            let (a, b) = (offsets[k] as usize, offsets[k + 1] as usize);
+            same_bytes(&values[a..b], v)
+        };
+        if self.last != Slot::EMPTY && entry(values, offsets, self.last) {
+            return self.last;
+        }
+        let h = hash_bytes(v, self.seed);
+        let tag = (h >> 32) as u32;
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        for _ in 0..MAX_PROBES {
+            let slot = self.slots[i];
+            if slot.key == Slot::EMPTY {
+                let key = push_entry(values, offsets, v);
+                self.slots[i] = Slot { tag, key };
+                self.last = key;
+                self.grow(values, offsets);
+                return key;
+            }
+            if slot.tag == tag && entry(values, offsets, slot.key) {
+                self.last = slot.key;
+                return slot.key;
+            }
+            i = (i + 1) & mask;
+        }
+        let key = push_entry(values, offsets, v);
+        self.last = key;
+        self.grow(values, offsets);
+        key
+    }
+
+    /// After a new entry: doubles the table once it is half full, or stops hashing for this
+    /// batch and [`PAUSE_BATCHES`] more once the batch has more than [`MAX_HASHED`] distinct
+    /// values (their table would no longer stay in a core's cache, and hashing them costs the
+    /// reader what it saves the writer).
+    #[inline]
+    fn grow(&mut self, values: &[u8], offsets: &[i32]) {
+        let distinct = offsets.len() - 1;
+        if 2 * distinct <= self.slots.len() {
+            return;
+        }
+        if distinct > MAX_HASHED {
+            self.hashing = false;
+            // The end of this batch counts one.
+            self.paused = PAUSE_BATCHES + 1;
+            return;
+        }
+        let mut slots = vec![Slot::FREE; 2 * self.slots.len()];
+        let mask = slots.len() - 1;
+        for (key, w) in offsets.windows(2).enumerate() {
+            let h = hash_bytes(&values[w[0] as usize..w[1] as usize], self.seed);
+            let mut i = h as usize & mask;
+            for _ in 0..MAX_PROBES {
+                if slots[i].key == Slot::EMPTY {
+                    slots[i] = Slot {
+                        tag: (h >> 32) as u32,
+                        key: key as i32,
+                    };
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        self.slots = slots;
+    }
+
+    /// Readies the table for the next batch, whose dictionary starts empty.
+    fn reset(&mut self) {
+        self.slots.fill(Slot::FREE);
+        self.last = Slot::EMPTY;
+        if !self.hashing {
+            self.paused = self.paused.saturating_sub(1);
+            self.hashing = self.paused == 0;
+        }
+    }
+}
+
+/// Appends `v` as a new dictionary entry; returns its key.
+#[inline(always)]
+fn push_entry(values: &mut Vec<u8>, offsets: &mut Vec<i32>, v: &[u8]) -> i32 {
+    let key = (offsets.len() - 1) as i32;
+    values.extend_from_slice(v);
+    offsets.push(values.len() as i32);
+    key
 }
 
 /// A text column being built; see the [module docs](self).
@@ -96,13 +271,7 @@ pub(crate) struct TextColumn {
 impl TextColumn {
     /// An empty column with room for `rows` rows and `bytes` bytes of values.
     pub(crate) fn new(rows: usize, bytes: usize, dictionary: bool) -> Self {
-        let dict = dictionary.then(|| Dict {
-            keys: Vec::with_capacity(rows),
-            table: hashbrown::HashTable::new(),
-            state: ahash::RandomState::new(),
-            hashing: true,
-            paused: 0,
-        });
+        let dict = dictionary.then(|| Dict::new(rows));
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
         TextColumn {
@@ -135,37 +304,7 @@ impl TextColumn {
                 self.offsets.push(self.values.len() as i32);
             }
             Some(d) => {
-                let key = if d.hashing {
-                    let values = &self.values;
-                    let hash = d.state.hash_one(v);
-                    // The entry holds where its value lies, so that a lookup reads the table
-                    // and the value's bytes only.
-                    match d.table.find(hash, |e| {
-                        e.len as usize == v.len()
-                            && same_bytes(&values[e.start as usize..][..v.len()], v)
-                    }) {
-                        Some(e) => e.key,
-                        None => {
-                            let entry = Entry {
-                                key: (self.offsets.len() - 1) as i32,
-                                start: self.values.len() as u32,
-                                len: v.len() as u32,
-                            };
-                            self.values.extend_from_slice(v);
-                            self.offsets.push(self.values.len() as i32);
-                            let state = &d.state;
-                            let values = &self.values;
-                            d.table.insert_unique(hash, entry, |e| {
-                                state.hash_one(&values[e.start as usize..][..e.len as usize])
-                            });
-                            entry.key
-                        }
-                    }
-                } else {
-                    self.values.extend_from_slice(v);
-                    self.offsets.push(self.values.len() as i32);
-                    (self.offsets.len() - 2) as i32
-                };
+                let key = d.intern(&mut self.values, &mut self.offsets, v);
                 d.keys.push(key);
             }
         }
@@ -235,20 +374,8 @@ impl TextColumn {
                     // dictionaries look up null keys too.
                     offsets.push(0);
                 }
-                let distinct = offsets.len() - 1;
                 let keys = std::mem::replace(&mut d.keys, Vec::with_capacity(rows));
-                d.table.clear();
-                if d.hashing {
-                    // Many distinct values: their table no longer fits in a core's cache, and
-                    // hashing them costs the reader what it saves the writer.
-                    if distinct > MAX_HASHED {
-                        d.hashing = false;
-                        d.paused = PAUSE_BATCHES;
-                    }
-                } else {
-                    d.paused = d.paused.saturating_sub(1);
-                    d.hashing = d.paused == 0;
-                }
+                d.reset();
                 let dictionary = strings(offsets, values, None)?;
                 let keys = Int32Array::new(ScalarBuffer::from(keys), nulls);
                 Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
@@ -319,23 +446,71 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever the values and however they collide in the table (a seed of 0 and short
+        /// values over a tiny alphabet), the dictionary column holds the plain column's values.
+        #[test]
+        fn interning_keeps_every_value(
+            rows in proptest::collection::vec(proptest::option::of("[ab]{0,20}"), 0..400),
+            seed in 0u64..4,
+        ) {
+            let mut plain = TextColumn::new(4, 4, false);
+            let mut dict = TextColumn::new(4, 4, true);
+            if let Some(d) = dict.dict.as_mut() {
+                d.seed = seed;
+            }
+            for r in &rows {
+                plain.append_option(r.as_deref());
+                dict.append_option(r.as_deref());
+            }
+            let (p, d) = (plain.finish().unwrap(), dict.finish().unwrap());
+            proptest::prop_assert_eq!(texts(&p), texts(&d));
+        }
+    }
+
+    #[test]
+    fn the_table_grows_and_repeated_values_share_an_entry() {
+        let mut dict = TextColumn::new(16, 16, true);
+        if let Some(d) = dict.dict.as_mut() {
+            d.seed = 7;
+        }
+        let values: Vec<String> = (0..1500).map(|i| format!("value number {i}")).collect();
+        for v in values.iter().chain(&values).chain(values.iter().rev()) {
+            dict.append_value(v.as_bytes());
+        }
+        let a = dict.finish().unwrap();
+        let expected: Vec<Option<String>> = values
+            .iter()
+            .chain(&values)
+            .chain(values.iter().rev())
+            .cloned()
+            .map(Some)
+            .collect();
+        assert_eq!(texts(&a), expected);
+        // Probes are bounded, so a few values may have a twin entry; nearly all are shared.
+        let distinct = a.as_any_dictionary().values().len();
+        assert!((1500..1530).contains(&distinct), "{distinct}");
+    }
+
     #[test]
     fn mostly_distinct_columns_stop_hashing_and_resume() {
         let mut dict = TextColumn::new(16, 16, true);
-        let distinct = |c: &mut TextColumn, n: usize| {
+        let entries = |c: &mut TextColumn, n: usize, distinct: usize| {
             for i in 0..n {
-                c.append_value(format!("v{}", i % 3000).as_bytes());
+                c.append_value(format!("v{}", i % distinct).as_bytes());
             }
             let a = c.finish().unwrap();
-            assert_eq!(texts(&a)[n - 1], Some(format!("v{}", (n - 1) % 3000)));
+            assert_eq!(texts(&a)[n - 1], Some(format!("v{}", (n - 1) % distinct)));
             a.as_any_dictionary().values().len()
         };
-        assert_eq!(distinct(&mut dict, 3000), 3000);
+        // Hashing stops at the value past MAX_HASHED distinct ones.
+        assert_eq!(entries(&mut dict, 6000, 3000), 6000);
         // Not hashed: every value is an entry.
-        assert_eq!(distinct(&mut dict, 6000), 6000);
+        assert_eq!(entries(&mut dict, 4000, 1000), 4000);
         for _ in 1..PAUSE_BATCHES {
-            distinct(&mut dict, 10);
+            entries(&mut dict, 10, 10);
         }
-        assert_eq!(distinct(&mut dict, 6000), 3000);
+        // Hashed again.
+        assert_eq!(entries(&mut dict, 4000, 1000), 1000);
     }
 }

@@ -118,8 +118,6 @@ struct Span {
 struct ByteMasks {
     sep: Vec<u64>,
     quote: Vec<u64>,
-    /// Field ends found by [`split_simple`].
-    ends: Vec<usize>,
 }
 
 /// Bit `i` of the result is the parity of the bits `0..=i` of `x`.
@@ -136,73 +134,81 @@ fn prefix_xor(mut x: u64) -> u64 {
 
 /// Splits a line of the usual kind, whose quoted fields hold no `""` and whose other fields
 /// hold no `"`, finding all field bounds from the masks at once: a separator between an odd and
-/// an even quote is inside a quoted field, a field starts where a separator run ends. Returns
+/// an even quote is inside a quoted field, a field starts where a separator run ends. On such a
+/// line every quote is the first byte of its field (opening) or the last (closing); with the
+/// quotes balanced, each opening quote is then closed by the last byte of its own field. Returns
 /// `false` for a line of another kind (then split it byte by byte, which also tells its error).
-fn split_simple(b: &[u8], masks: &mut ByteMasks, out: &mut Vec<Span>) -> bool {
+fn split_simple(b: &[u8], masks: &ByteMasks, out: &mut Vec<Span>) -> bool {
     out.clear();
-    masks.ends.clear();
     let n = b.len();
-    let words = masks.sep.len();
     // All ones while inside quotes at the end of the previous word.
     let mut in_quote = 0u64;
     // Whether the byte before the word is a separator (the line's start counts as one).
     let mut prev_sep = 1u64;
-    let mut quotes = 0u32;
-    for w in 0..words {
-        let q = masks.quote[w];
+    // Whether the last byte of the previous word is a quote.
+    let mut prev_quote = 0u64;
+    // Quotes that are neither the first nor the last byte of a field.
+    let mut stray = 0u64;
+    // Whether the previous word's last byte is a quote that must be followed by a separator.
+    let mut needs_sep = 0u64;
+    // Field ends found so far.
+    let mut ended = 0;
+    for (w, (&sep_word, &q)) in masks.sep.iter().zip(&masks.quote).enumerate() {
         let inside = prefix_xor(q) ^ in_quote;
         in_quote = ((inside as i64) >> 63) as u64;
-        let mut sep = masks.sep[w] & !inside;
+        let mut sep = sep_word & !inside;
         let past_end = n - w * 64;
         if past_end < 64 {
             sep |= u64::MAX << past_end;
         }
+        stray |= needs_sep & !sep & 1;
         let before = (sep << 1) | prev_sep;
+        // Bit 63 looks at the next word's first byte: checked there.
+        let after = (sep >> 1) | (1 << 63);
+        stray |= q & !before & !after;
+        needs_sep = (q & !before) >> 63;
+        // Bit i: byte i - 1 is a quote (a closing quote when byte i ends a field).
+        let quote_before = (q << 1) | prev_quote;
+        prev_quote = q >> 63;
         prev_sep = sep >> 63;
         let mut starts = !sep & before;
         let mut ends = sep & !before;
-        quotes += q.count_ones();
+        let base = w * 64;
         while starts != 0 {
+            let i = starts.trailing_zeros() as usize;
             out.push(Span {
-                start: w * 64 + starts.trailing_zeros() as usize,
+                start: base + i + ((q >> i) & 1) as usize,
                 end: 0,
                 escaped: false,
             });
             starts &= starts - 1;
         }
         while ends != 0 {
-            masks.ends.push(w * 64 + ends.trailing_zeros() as usize);
+            let i = ends.trailing_zeros() as usize;
+            if let Some(span) = out.get_mut(ended) {
+                span.end = base + i - ((quote_before >> i) & 1) as usize;
+            }
+            ended += 1;
             ends &= ends - 1;
         }
     }
     if prev_sep == 0 {
-        masks.ends.push(n);
+        if let Some(span) = out.get_mut(ended) {
+            span.end = n - prev_quote as usize;
+        }
+        ended += 1;
     }
-    if in_quote != 0 || out.len() != masks.ends.len() {
-        return false;
-    }
-    let mut quoted = 0u32;
-    let mut ok = true;
-    for (span, &end) in out.iter_mut().zip(&masks.ends) {
-        // A field is at least one byte long.
-        let q = usize::from(b[span.start] == b'"');
-        let closed = end - span.start >= 2 && b[end - 1] == b'"';
-        ok &= (q == 0) | closed;
-        span.start += q;
-        span.end = end - q;
-        quoted += q as u32;
-    }
-    ok && quotes == 2 * quoted
+    in_quote == 0 && stray == 0 && ended == out.len()
 }
 
-/// The separator and quote masks of 64 bytes.
+/// The separator and quote masks of 64 bytes, and the mask of their non-ASCII bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn masks64(chunk: &[u8; 64]) -> (u64, u64) {
+fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64) {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let (mut sep, mut quote) = (0u64, 0u64);
+    let (mut sep, mut quote, mut high) = (0u64, 0u64, 0u64);
     // SAFETY: SSE2 is part of the x86_64 baseline, and each unaligned 16-byte load reads
     // within `chunk` (offsets 0, 16, 32 and 48 of 64 bytes).
     unsafe {
@@ -215,48 +221,56 @@ fn masks64(chunk: &[u8; 64]) -> (u64, u64) {
             let q = _mm_cmpeq_epi8(v, dquote);
             sep |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
             quote |= u64::from(_mm_movemask_epi8(q) as u16) << (16 * k);
+            high |= u64::from(_mm_movemask_epi8(v) as u16) << (16 * k);
         }
     }
-    (sep, quote)
+    (sep, quote, high)
 }
 
-/// The separator and quote masks of 64 bytes.
+/// The separator and quote masks of 64 bytes, and the mask of their non-ASCII bytes.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn masks64(chunk: &[u8; 64]) -> (u64, u64) {
+fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64) {
     masks64_scalar(chunk)
 }
 
 /// [`masks64`] a byte at a time.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn masks64_scalar(chunk: &[u8; 64]) -> (u64, u64) {
-    let (mut sep, mut quote) = (0u64, 0u64);
+fn masks64_scalar(chunk: &[u8; 64]) -> (u64, u64, u64) {
+    let (mut sep, mut quote, mut high) = (0u64, 0u64, 0u64);
     for (i, &c) in chunk.iter().enumerate() {
         sep |= u64::from(c == b' ' || c == b'\t') << i;
         quote |= u64::from(c == b'"') << i;
+        high |= u64::from(c >= 0x80) << i;
     }
-    (sep, quote)
+    (sep, quote, high)
 }
 
 impl ByteMasks {
-    fn compute(&mut self, b: &[u8]) {
+    /// Computes the masks of `b`; returns whether all its bytes are ASCII (then it is UTF-8,
+    /// which spares the line a separate UTF-8 check).
+    fn compute(&mut self, b: &[u8]) -> bool {
         self.sep.clear();
         self.quote.clear();
+        let mut high = 0;
         let mut chunks = b.chunks_exact(64);
         for chunk in &mut chunks {
-            let (s, q) = masks64(chunk.try_into().unwrap_or(&[0; 64]));
+            let (s, q, h) = masks64(chunk.try_into().unwrap_or(&[0; 64]));
             self.sep.push(s);
             self.quote.push(q);
+            high |= h;
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            // Zero bytes are neither separators nor quotes.
+            // Zero bytes are neither separators nor quotes, and are ASCII.
             let mut last = [0u8; 64];
             last[..rest.len()].copy_from_slice(rest);
-            let (s, q) = masks64(&last);
+            let (s, q, h) = masks64(&last);
             self.sep.push(s);
             self.quote.push(q);
+            high |= h;
         }
+        high == 0
     }
 
     /// The first byte at or after `from` whose bit is set in `words` (bits past the line's
@@ -303,9 +317,13 @@ impl ByteMasks {
 /// Splits an ELFF data line into fields: runs of spaces and tabs separate them; a field that
 /// starts with `"` runs to the matching closing quote (`""` inside is one quote).
 fn split_spans(line: &str, masks: &mut ByteMasks, out: &mut Vec<Span>) -> Result<(), LineError> {
-    let b = line.as_bytes();
+    masks.compute(line.as_bytes());
+    split_masked(line.as_bytes(), masks, out)
+}
+
+/// [`split_spans`] of a line whose `masks` are computed.
+fn split_masked(b: &[u8], masks: &mut ByteMasks, out: &mut Vec<Span>) -> Result<(), LineError> {
     let n = b.len();
-    masks.compute(b);
     if split_simple(b, masks, out) {
         return Ok(());
     }
@@ -357,6 +375,13 @@ fn split_spans(line: &str, masks: &mut ByteMasks, out: &mut Vec<Span>) -> Result
             i = end;
         }
     }
+}
+
+/// `b` as text, or the error of a line that is not UTF-8.
+fn utf8(b: &[u8]) -> Result<&str, LineError> {
+    std::str::from_utf8(b).map_err(|e| LineError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })
 }
 
 /// Splits `line` into its fields (see [`split_spans`]), quotes removed.
@@ -448,12 +473,6 @@ impl Default for ElffParser {
         p.set_layout(&SPOT_POSITIONAL_FIELDS);
         p
     }
-}
-
-/// Whether `s` holds more than one character (Spot's test for a path or query worth adding to
-/// `fulluri`).
-fn more_than_one_char(s: &str) -> bool {
-    s.chars().nth(1).is_some()
 }
 
 impl ElffParser {
@@ -572,29 +591,90 @@ impl ElffParser {
         dash_none(&v).is_some().then_some(v)
     }
 
-    fn number<T: std::str::FromStr>(&self, line: &str, col: Col) -> Result<Option<T>, LineError> {
-        self.value(line, col)
-            .map(|v| parse_num(col, &v))
-            .transpose()
+    /// The number in column `col` on the line just split (`None` when absent or `-`).
+    #[inline]
+    fn number<T>(&self, line: &str, col: Col) -> Result<Option<T>, LineError>
+    where
+        T: std::str::FromStr + TryFrom<u64>,
+    {
+        let Some(f) = self.col_field[col as usize] else {
+            return Ok(None);
+        };
+        let span = self.spans[f];
+        if span.escaped {
+            return self
+                .value(line, col)
+                .map(|v| parse_num(col, &v))
+                .transpose();
+        }
+        match &line[span.start..span.end] {
+            "" | "-" => Ok(None),
+            v => parse_num(col, v).map(Some),
+        }
+    }
+
+    /// The unescaped bytes of column `col` on the line just split, with Spot's `fulluri` rule
+    /// for paths and queries applied: `None` when absent, `-`, or (with `min_chars` 2) a
+    /// single character.
+    #[inline]
+    fn part<'a>(&self, line: &'a str, col: Col, min_chars: usize) -> Option<Cow<'a, str>> {
+        let f = self.col_field[col as usize]?;
+        let span = self.spans[f];
+        let v: Cow<'a, str> = if span.escaped {
+            span_text(line, span)
+        } else {
+            Cow::Borrowed(&line[span.start..span.end])
+        };
+        if v.is_empty() || v == "-" {
+            return None;
+        }
+        // A character is at most 4 bytes: only short values need counting.
+        if min_chars > 1 && v.len() < 4 * min_chars && v.chars().nth(min_chars - 1).is_none() {
+            return None;
+        }
+        Some(v)
     }
 
     /// Reads one line straight into the batch builder, as [`parse_line`](LineParser::parse_line)
-    /// followed by [`ProxyBatchBuilder::append`] would, without building a [`ProxyRecord`]:
-    /// `Ok(true)` when a record was appended, `Ok(false)` for a directive or blank line. On an
-    /// error nothing is appended.
+    /// of the line as text followed by [`ProxyBatchBuilder::append`] would, without building a
+    /// [`ProxyRecord`]: `Ok(true)` when a record was appended, `Ok(false)` for a directive or
+    /// blank line. On an error nothing is appended. The line's bytes are checked to be UTF-8
+    /// only when the field scan finds a byte that is not ASCII.
     pub(crate) fn append_line(
         &mut self,
-        line: &str,
+        bytes: &[u8],
         out: &mut ProxyBatchBuilder,
     ) -> Result<bool, LineError> {
-        let Some(line) = self.split(line)? else {
+        if bytes.first() == Some(&b'#') {
+            self.directive(utf8(bytes)?)?;
             return Ok(false);
+        }
+        let line = if self.masks.compute(bytes) {
+            // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
+            // ASCII is UTF-8.
+            let line = unsafe { std::str::from_utf8_unchecked(bytes) };
+            if bytes.iter().all(|&c| (c as char).is_whitespace()) {
+                return Ok(false);
+            }
+            line
+        } else {
+            let line = utf8(bytes)?;
+            if line.trim().is_empty() {
+                return Ok(false);
+            }
+            line
         };
+        split_masked(bytes, &mut self.masks, &mut self.spans)?;
+        if self.spans.len() != self.layout.len() {
+            return Err(LineError::FieldCount {
+                expected: self.layout.len(),
+                found: self.spans.len(),
+            });
+        }
         // Numbers first: a bad one turns the line away before any column has its value.
         let duration = self.number(line, Col::Duration)?;
         let scbytes = self.number(line, Col::ScBytes)?;
         let csbytes = self.number(line, Col::CsBytes)?;
-        let b = line.as_bytes();
         for &(col, field) in &self.text_fields {
             let column = out.text(col);
             let Some(f) = field else {
@@ -602,7 +682,7 @@ impl ElffParser {
                 continue;
             };
             let span = self.spans[f];
-            let v = &b[span.start..span.end];
+            let v = &bytes[span.start..span.end];
             if v.is_empty() || v == b"-" {
                 column.append_null();
             } else if span.escaped {
@@ -611,20 +691,16 @@ impl ElffParser {
                 column.append_value(v);
             }
         }
-        match self.value(line, Col::Host) {
+        match self.part(line, Col::Host, 1) {
             None => out.text(Col::FullUri).append_null(),
             Some(host) => {
-                let path = self.value(line, Col::UriPath);
-                let query = self.value(line, Col::UriQuery);
-                fn part<'a>(p: &'a Option<Cow<'_, str>>) -> &'a [u8] {
-                    match p {
-                        Some(p) if more_than_one_char(p) => p.as_bytes(),
-                        _ => b"",
-                    }
+                let path = self.part(line, Col::UriPath, 2);
+                let query = self.part(line, Col::UriQuery, 2);
+                fn bytes<'a>(p: &'a Option<Cow<'_, str>>) -> &'a [u8] {
+                    p.as_deref().unwrap_or("").as_bytes()
                 }
-                let (path, query) = (part(&path), part(&query));
-                out.text(Col::FullUri)
-                    .append_concat(&[host.as_bytes(), path, query]);
+                let parts = [host.as_bytes(), bytes(&path), bytes(&query)];
+                out.text(Col::FullUri).append_concat(&parts);
             }
         }
         let n_extra = out.extra_len();
@@ -744,7 +820,7 @@ mod tests {
 
         #[test]
         fn sse2_masks_match_scalar_masks(bytes in proptest::collection::vec(
-            proptest::sample::select(vec![b' ', b'\t', b'"', b'a', 0, 0xff, b'-']), 64)) {
+            proptest::sample::select(vec![b' ', b'\t', b'"', b'a', 0, 0xff, 0x80, 0x7f, b'-']), 64)) {
             let chunk: [u8; 64] = bytes.try_into().unwrap();
             proptest::prop_assert_eq!(masks64(&chunk), masks64_scalar(&chunk));
         }
@@ -840,11 +916,43 @@ mod tests {
         );
     }
 
+    #[test]
+    fn lines_that_are_not_utf8_are_turned_away() {
+        let schema = crate::schema::proxy_schema();
+        let mut out = ProxyBatchBuilder::new(4, schema);
+        let mut p = ElffParser::new();
+        for (line, offset) in [
+            (&b"2026-11-25 \xff"[..], 11),
+            (b"#Fields: date \xe9", 14),
+            (b"\xc3", 0),
+            (b"  \xe2\x80", 2),
+        ] {
+            assert_eq!(
+                p.append_line(line, &mut out),
+                Err(LineError::InvalidUtf8 { offset }),
+                "{line:?}"
+            );
+        }
+        // Blank by Unicode's rule, as `str::trim` has it: no record.
+        assert_eq!(p.append_line(" \u{3000}\t".as_bytes(), &mut out), Ok(false));
+        assert_eq!(p.append_line(b" \x0b\x0c\r", &mut out), Ok(false));
+        assert_eq!(out.len(), 0);
+        let line = LINE.replace("Mozilla/5.0", "Mozilla/5.0 été");
+        assert_eq!(p.append_line(line.as_bytes(), &mut out), Ok(true));
+        let batch = out.finish().unwrap();
+        use arrow::array::AsArray;
+        let agents = batch
+            .column_by_name("useragent")
+            .unwrap()
+            .as_string::<i32>();
+        assert_eq!(agents.value(0), "Mozilla/5.0 été (X11)");
+    }
+
     proptest::proptest! {
         /// Straight into the builder or through a record: the same batch, the same errors.
         #[test]
         fn append_line_matches_parse_line(
-            fields in proptest::collection::vec("[a-z0-9\"/ -]{0,6}", 0..6),
+            fields in proptest::collection::vec("[a-z0-9\"/ é\u{3000}-]{0,6}", 0..6),
             extra in proptest::bool::ANY,
         ) {
             use arrow::array::Array;
@@ -862,9 +970,9 @@ mod tests {
                 ProxyBatchBuilder::new(4, schema.clone()),
                 ProxyBatchBuilder::new(4, schema),
             );
-            direct.append_line(directive, &mut a).unwrap();
+            direct.append_line(directive.as_bytes(), &mut a).unwrap();
             via.parse_line(directive).unwrap();
-            let ra = direct.append_line(&line, &mut a);
+            let ra = direct.append_line(line.as_bytes(), &mut a);
             let rb = via.parse_line(&line).map(|r| r.map(|r| b.append(&r)).is_some());
             proptest::prop_assert_eq!(&ra, &rb);
             let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
