@@ -128,3 +128,47 @@ fn ml_dns_ranks_responses() {
     // No record of this capture is invalid: the file exists, with at most a header.
     assert!(lines(&invalid).len() <= 1);
 }
+
+#[test]
+fn decode_dns_to_parquet_with_each_codec() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::Compression;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dns_capture();
+    let mut tables = Vec::new();
+    for (codec, expected) in [
+        (None, None),
+        (Some("lz4"), Some(Compression::LZ4_RAW)),
+        (Some("none"), Some(Compression::UNCOMPRESSED)),
+    ] {
+        let out = dir
+            .path()
+            .join(format!("{}.parquet", codec.unwrap_or("default")));
+        let mut args = vec![
+            "decode",
+            "dns",
+            pcap.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(c) = codec {
+            args.extend(["--compression", c]);
+        }
+        let err = ok(&args);
+        assert!(err.contains("830 records"), "{err}");
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap()).unwrap();
+        let column = reader.metadata().row_group(0).column(0).compression();
+        match expected {
+            Some(expected) => assert_eq!(column, expected, "{codec:?}"),
+            None => assert!(matches!(column, Compression::ZSTD(_)), "{column:?}"),
+        }
+        let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+        tables.push(arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap());
+    }
+    assert_eq!(tables[0].num_rows(), 830);
+    for t in &tables[1..] {
+        assert_eq!(t, &tables[0]);
+    }
+}
