@@ -10,7 +10,7 @@ use arrow::compute::take_record_batch;
 use arrow::datatypes::{Int32Type, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use crate::error::{DecodeError, Result};
 
@@ -59,6 +59,14 @@ pub enum ParquetCompression {
 }
 
 impl ParquetCompression {
+    /// The writer properties every Parquet file of spot starts from: this codec and row groups
+    /// of [`PARQUET_ROW_GROUP_ROWS`] rows.
+    pub(crate) fn properties(self) -> WriterPropertiesBuilder {
+        WriterProperties::builder()
+            .set_compression(self.codec())
+            .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+    }
+
     /// The Parquet codec.
     pub fn codec(self) -> Compression {
         match self {
@@ -113,10 +121,7 @@ impl BatchWriter {
         schema: &SchemaRef,
         compression: ParquetCompression,
     ) -> Result<Self> {
-        let props = WriterProperties::builder()
-            .set_compression(compression.codec())
-            .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
-            .build();
+        let props = compression.properties().build();
         Self::create_with_properties(path, schema, props)
     }
 

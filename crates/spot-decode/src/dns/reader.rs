@@ -107,9 +107,7 @@ const DELTA_ENCODED: [&str; 2] = ["unix_tstamp", extra_columns::FRAME_NUMBER];
 /// on (`unix_tstamp`, `ip_src`, `ip_dst`, `dns_qry_name`, `frame_number`). The files hold the
 /// same values as with the writer's defaults, in less time and space (see `BENCHMARKS.md`).
 pub fn dns_parquet_properties(compression: crate::ParquetCompression) -> WriterProperties {
-    let mut b = WriterProperties::builder()
-        .set_compression(compression.codec())
-        .set_max_row_group_row_count(Some(crate::PARQUET_ROW_GROUP_ROWS));
+    let mut b = compression.properties();
     for f in dns_capture_schema().fields() {
         let name = f.name().as_str();
         let col = || ColumnPath::from(name);

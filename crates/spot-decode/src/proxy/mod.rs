@@ -769,9 +769,7 @@ pub fn proxy_parquet_properties_with(
     schema: &arrow::datatypes::Schema,
     compression: ParquetCompression,
 ) -> WriterProperties {
-    let mut b = WriterProperties::builder()
-        .set_compression(compression.codec())
-        .set_max_row_group_row_count(Some(crate::write::PARQUET_ROW_GROUP_ROWS));
+    let mut b = compression.properties();
     for f in schema.fields() {
         let name = f.name().as_str();
         let keep =
