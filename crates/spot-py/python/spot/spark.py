@@ -94,8 +94,13 @@ def _narrow(df: "DataFrame", source: str) -> "DataFrame":
     """``df`` with only the columns the source's words read (:func:`spot.word_columns`): Spark
     converts every column it hands to Python, so fewer columns make a cheaper pass. A missing
     column is left to the words to report."""
+    return df.select(*_word_column_names(df, source))
+
+
+def _word_column_names(df: "DataFrame", source: str) -> "list[str]":
+    """The columns of ``df`` that the source's words read, in ``df``'s order."""
     need = set(spot.word_columns(source))
-    return df.select(*[c for c in df.columns if c in need])
+    return [c for c in df.columns if c in need]
 
 
 def _partial_counts(
@@ -228,8 +233,7 @@ def _scored_by_udf(df: "DataFrame", source: str, shipped: _Shipped) -> "DataFram
     """``df`` with ``score`` from a scalar Arrow UDF and ``_POS`` (partition, then row)."""
     from pyspark.sql import functions as F
 
-    need = set(spot.word_columns(source))
-    names = [c for c in df.columns if c in need]
+    names = _word_column_names(df, source)
 
     def row_scores(*columns: pa.Array) -> pa.Array:
         return shipped.model().row_scores(pa.RecordBatch.from_arrays(list(columns), names=names))
