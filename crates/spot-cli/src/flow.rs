@@ -109,6 +109,11 @@ pub struct ModelArgs {
     /// Print the training log-likelihood per token after every iteration (on stderr).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// With `--optimizer gibbs`: keep the sampler's per-token state in a temporary file in this
+    /// folder, read and written one block at a time, so that its memory stays flat in the number
+    /// of hosts (same model; costs one read and write of the state per iteration).
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl CommonArgs {
@@ -123,6 +128,7 @@ impl CommonArgs {
                 optimizer: self.model.optimizer,
                 tolerance: self.model.tolerance,
                 track_likelihood: self.model.verbose,
+                spill_dir: self.model.spill_dir.clone(),
                 ..LdaConfig::default()
             },
             filter: ScoreFilter {

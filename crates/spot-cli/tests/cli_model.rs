@@ -232,3 +232,53 @@ fn train_and_score_are_the_two_halves_of_ml() {
     let (success, stderr) = status(&["score", "flow", "--input", p(&input), "--out", p(&out2)]);
     assert!(!success && stderr.contains("--model"), "{stderr}");
 }
+
+#[test]
+fn gibbs_with_its_state_spilled_to_disk_scores_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = day(dir.path(), "day.csv", 8, 5);
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).unwrap();
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "ml",
+            "flow",
+            "--mode",
+            "spot",
+            "--input",
+            p(&input),
+            "--out",
+            p(out),
+            "--iterations",
+            "4",
+            "--optimizer",
+            "gibbs",
+            "--alpha",
+            "0.1",
+            "--beta",
+            "0.01",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+        scores(out)
+    };
+    let in_memory = run(&dir.path().join("memory.csv"), &[]);
+    let spilled = run(&dir.path().join("spilled.csv"), &["--spill-dir", p(&spill)]);
+    assert_eq!(in_memory, spilled);
+    // The temporary file is gone with the run.
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0);
+    let (success, stderr) = status(&[
+        "ml",
+        "flow",
+        "--input",
+        p(&input),
+        "--out",
+        p(&dir.path().join("x.csv")),
+        "--optimizer",
+        "gibbs",
+        "--spill-dir",
+        p(&dir.path().join("missing")),
+    ]);
+    assert!(!success);
+    assert!(stderr.contains("missing"), "{stderr}");
+}

@@ -11,6 +11,8 @@
 //! lda_bench eval NAME PHI SECONDS CPU ITERS ALPHA RSS_MIB THREADS [corpus options]
 //!                                                scores a peer's topics (PHI: one line per word,
 //!                                                K whitespace-separated P(word | topic))
+//! lda_bench memory [--spill DIR] [--iterations I] [planted options]
+//!                                                the gibbs fit's own peak memory (see below)
 //! corpus options: --corpus planted (default): --docs N --words W --topics K --doc-len L --seed S
 //!                 --corpus flow: --dir OUT --topics K [--flows N --seed S]
 //! ```
@@ -25,6 +27,13 @@
 //! total-variation distance to the planted topics ("-" for the flow corpus). For spot's engines
 //! the peak RSS is the process's (`VmHWM`: corpus, model and evaluation), so run one engine per
 //! process (`--engine`) to read it per engine.
+//!
+//! `memory` fits `gibbs` (alpha 0.1, beta 0.01, 3 iterations by default) on the whole planted
+//! corpus, with its state in memory or spilled to a temporary file in `--spill DIR`, and prints
+//! one tab-separated row: documents, tokens, (document, word) entries, the corpus's size in
+//! memory, the fitted model's size (document-topic and word-topic matrices and both
+//! vocabularies), the resident memory before the fit, the fit's peak above it (`VmHWM` reset
+//! just before the fit), that peak less the model, and the fit's CPU seconds; all sizes in MiB.
 //!
 //! `--curve FILE` also fits the engine from scratch at shorter budgets (2, 5, 10, 20, 30, 50
 //! iterations below its own) and appends one row per budget to FILE, from which `table.py`
@@ -289,6 +298,84 @@ fn ours(args: &[String]) -> Res<()> {
     Ok(())
 }
 
+/// Bytes of a list of names held as `String`s: each its `String` and its heap block as glibc's
+/// malloc sizes it (the bytes plus 8, rounded up to 16, at least 32).
+fn names_bytes(names: &[String]) -> usize {
+    names
+        .iter()
+        .map(|n| {
+            let block = match n.len() {
+                0 => 0,
+                l => (l + 8).next_multiple_of(16).max(32),
+            };
+            std::mem::size_of::<String>() + block
+        })
+        .sum()
+}
+
+/// The gibbs fit's own peak memory, in memory or spilled (see the module docs).
+fn memory(args: &[String]) -> Res<()> {
+    let m = options(args)?;
+    let topics = get(&m, "topics", 20)?;
+    let corpus = planted(&PlantedConfig {
+        docs: get(&m, "docs", 100_000)?,
+        words: get(&m, "words", 10_000)?,
+        topics,
+        doc_len: get(&m, "doc-len", 100)?,
+        seed: get(&m, "seed", 1)? as u64,
+        ..PlantedConfig::default()
+    })
+    .corpus;
+    let (d_n, w_n, nnz) = (corpus.num_docs(), corpus.num_words(), corpus.nnz());
+    const MIB: f64 = 1024.0 * 1024.0;
+    let corpus_mib = (8 * (d_n + 1)
+        + 12 * nnz
+        + names_bytes(corpus.doc_names())
+        + names_bytes(corpus.word_names())) as f64
+        / MIB;
+    let model_mib = (8 * (d_n + w_n) * topics
+        + names_bytes(corpus.doc_names())
+        + names_bytes(corpus.word_names())) as f64
+        / MIB;
+    let cfg = LdaConfig {
+        topics,
+        alpha: 0.1,
+        beta: 0.01,
+        iterations: get(&m, "iterations", 3)?,
+        optimizer: Optimizer::Gibbs,
+        seed: 3,
+        spill_dir: m.get("spill").map(PathBuf::from),
+        ..LdaConfig::default()
+    };
+    let (base, _) = procstat::rss_now_and_peak_mib().ok_or("no /proc/self/status here")?;
+    if !procstat::reset_peak_rss() {
+        return Err("cannot reset the peak RSS (/proc/self/clear_refs)".into());
+    }
+    let cpu = procstat::cpu_seconds();
+    let model = Lda::new(cfg).fit(&corpus, &mut |_| {})?;
+    let cpu = procstat::cpu_since(cpu);
+    let (_, peak) = procstat::rss_now_and_peak_mib().ok_or("no /proc/self/status here")?;
+    assert_eq!(model.num_topics(), topics);
+    println!(
+        "{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{:.1}\t{:.1}\t{}\t{}",
+        d_n,
+        corpus.total_tokens(),
+        nnz,
+        corpus_mib,
+        model_mib,
+        base,
+        peak - base,
+        peak - base - model_mib,
+        cpu,
+        if m.contains_key("spill") {
+            "spilled"
+        } else {
+            "in memory"
+        },
+    );
+    Ok(())
+}
+
 fn eval(args: &[String]) -> Res<()> {
     let [name, phi, secs, cpu, iters, alpha, rss, threads] =
         [1, 2, 3, 4, 5, 6, 7, 8].map(|i| args.get(i));
@@ -360,7 +447,8 @@ fn main() -> Res<()> {
         }
         Some("ours") => ours(&args[1..])?,
         Some("eval") => eval(&args)?,
-        _ => return Err("usage: lda_bench generate|ours|eval ... (see the source)".into()),
+        Some("memory") => memory(&args[1..])?,
+        _ => return Err("usage: lda_bench generate|ours|eval|memory ... (see the source)".into()),
     }
     Ok(())
 }

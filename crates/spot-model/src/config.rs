@@ -101,6 +101,15 @@ pub struct LdaConfig {
     /// Number of document shards of the `gibbs` sampler (default 32). Shards are the unit of
     /// parallel work; the result depends on this number, never on the thread count.
     pub shards: usize,
+    /// Where the `gibbs` sampler keeps its per-token state between sweeps. `None` (default):
+    /// in memory, 2 bytes per token and 8 per (document, word) entry. A folder: in an
+    /// anonymous temporary file there (deleted when the fit ends), read and written back one
+    /// block of at most about 2^18 tokens at a time, so the sampler's memory stays flat in the
+    /// number of documents (two copies of the word-topic counts, the model's document-topic
+    /// counts, and one block per running thread), for about one sequential read of the state
+    /// per sweep. The model is the same either way.
+    #[serde(skip)]
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for LdaConfig {
@@ -116,6 +125,7 @@ impl Default for LdaConfig {
             track_likelihood: false,
             online: OnlineConfig::default(),
             shards: 32,
+            spill_dir: None,
         }
     }
 }

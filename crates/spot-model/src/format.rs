@@ -418,6 +418,7 @@ pub(crate) fn parse<R: Read>(r: R, len: u64, path: &Path) -> Result<FittedModel,
             optimize_alpha: flags & 1 != 0,
         },
         shards,
+        spill_dir: None,
     };
     if topics == 0 {
         return Err(r.corrupt("zero topics"));

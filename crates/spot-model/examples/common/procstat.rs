@@ -35,3 +35,26 @@ pub fn cpu_since(start: Option<f64>) -> String {
         _ => "-".to_string(),
     }
 }
+
+fn status_kb(field: &str) -> Option<f64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+}
+
+/// Resident memory of this process now and at its peak since the last
+/// [`reset_peak_rss`], in MiB (`VmRSS`, `VmHWM`), where known.
+pub fn rss_now_and_peak_mib() -> Option<(f64, f64)> {
+    Some((status_kb("VmRSS:")? / 1024.0, status_kb("VmHWM:")? / 1024.0))
+}
+
+/// Resets the peak resident memory (`VmHWM`) to the current one (Linux: `5` written to
+/// `/proc/self/clear_refs`), so that a later reading is the peak of the work in between.
+/// False where that is not possible.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
