@@ -971,16 +971,15 @@ impl GibbsLda {
                     *n += std::mem::take(a);
                 }
             }
-            let ll = match cfg.wants_likelihood() {
-                true => {
-                    let mut theta = store.doc_topic_counts(d_n, k)?;
-                    theta.iter_mut().for_each(|x| *x += alpha);
-                    crate::fitted::normalize_rows(&mut theta, k);
-                    let mut phi: Vec<f64> = n_wk.iter().map(|&n| n as f64 + beta).collect();
-                    crate::fitted::normalize_columns(&mut phi, k);
-                    Some(likelihood::per_token(corpus, None, &theta, &phi, k))
-                }
-                false => None,
+            let ll = if cfg.wants_likelihood() {
+                let mut theta = store.doc_topic_counts(d_n, k)?;
+                theta.iter_mut().for_each(|x| *x += alpha);
+                crate::fitted::normalize_rows(&mut theta, k);
+                let mut phi: Vec<f64> = n_wk.iter().map(|&n| n as f64 + beta).collect();
+                crate::fitted::normalize_columns(&mut phi, k);
+                Some(likelihood::per_token(corpus, None, &theta, &phi, k))
+            } else {
+                None
             };
             progress(Iteration {
                 iteration: it,
