@@ -15,7 +15,8 @@
 //!   have formed.
 //!
 //! A cold start gives every token a random topic and runs its first sweep sequentially (one
-//! shard), so that all shards start from topics that broke their symmetry the same way; a warm
+//! block at a time, each seeing the moves of the blocks before it), so that all blocks start
+//! from topics that broke their symmetry the same way; a warm
 //! start draws the tokens from the previous model's responsibilities. (Drawing each token of a
 //! cold start from the conditional given the tokens drawn before it forms topics sooner, -7.26
 //! against -7.86 held-out per token after 2 sweeps on the 100,000-document bench corpus, but
