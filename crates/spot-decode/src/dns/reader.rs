@@ -581,21 +581,35 @@ impl<'a, S: RowSink> Pass<'a, S> {
                     }
                 }
             };
-            match state.capture.next_packet() {
-                Ok(Some(pkt)) => {
-                    self.stats.packets += 1;
-                    handle_packet(
-                        self.reader,
-                        &pkt,
-                        &mut state.fragments,
-                        &mut state.tcp,
-                        &mut self.scratch,
-                        &mut self.rows,
-                        &mut self.stats,
-                        &mut self.msg,
-                    );
+            // The packets of the current file, until the batch fills or the file ends: the
+            // checks above are made once per batch or file, not once per packet.
+            let batch_size = self.reader.batch_size;
+            let step = loop {
+                match state.capture.next_packet() {
+                    Ok(Some(pkt)) => {
+                        self.stats.packets += 1;
+                        let rows_before = self.stats.rows;
+                        handle_packet(
+                            self.reader,
+                            &pkt,
+                            &mut state.fragments,
+                            &mut state.tcp,
+                            &mut self.scratch,
+                            &mut self.rows,
+                            &mut self.stats,
+                            &mut self.msg,
+                        );
+                        if self.stats.rows != rows_before && self.rows.is_full(batch_size) {
+                            break Ok(true);
+                        }
+                    }
+                    Ok(None) => break Ok(false),
+                    Err(e) => break Err(e),
                 }
-                Ok(None) => self.finish_file(),
+            };
+            match step {
+                Ok(true) => return Some(self.finish()),
+                Ok(false) => self.finish_file(),
                 Err(e) => {
                     self.finish_file();
                     self.stats.file_errors += 1;
