@@ -1,6 +1,8 @@
 //! Packet capture files: classic pcap and pcapng, plain or gzip-compressed, read one packet at a
-//! time with a reusable buffer (memory does not grow with the file), and the link, network and
-//! transport layers down to the DNS payload.
+//! time (memory does not grow with the file): a plain file is memory-mapped and its packets are
+//! slices of the mapping (the pages behind the reader are dropped as it goes), any other input is
+//! read in blocks into a reusable buffer. Then the link, network and transport layers down to
+//! the DNS payload.
 //!
 //! - [`CaptureReader`] yields [`Packet`]s (frame number, timestamp, lengths, link type, bytes).
 //! - [`link`], [`ip`], [`tcp`] peel the layers off with bounds-checked slicing over the packet's
