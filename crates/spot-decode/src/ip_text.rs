@@ -84,7 +84,10 @@ pub(crate) fn ipv4_text(a: std::net::Ipv4Addr) -> ([u8; 16], usize) {
 /// Appends an IPv4 address in dotted decimal.
 pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
     let (t, n) = ipv4_text(a);
-    out.extend_from_slice(&t[..n]);
+    // A fixed-size copy (stores, no call to `memcpy` for a variable length), then the length.
+    let at = out.len();
+    out.extend_from_slice(&t);
+    out.truncate(at + n);
 }
 
 /// Appends an address in the usual text form; IPv4 without the formatting machinery.
@@ -115,7 +118,9 @@ pub(crate) fn push_ipv6(out: &mut String, v6: std::net::Ipv6Addr) {
 /// Appends an IPv6 address as text (see [`ipv6_text`]).
 pub(crate) fn push_ipv6_bytes(out: &mut Vec<u8>, v6: std::net::Ipv6Addr) {
     let (t, n) = ipv6_text(v6);
-    out.extend_from_slice(&t[..n]);
+    let at = out.len();
+    out.extend_from_slice(&t);
+    out.truncate(at + n);
 }
 
 /// An IPv6 address as `Ipv6Addr`'s `Display` writes it (RFC 5952: lowercase, the first

@@ -1,6 +1,8 @@
 //! Packet capture files: classic pcap and pcapng, plain or gzip-compressed, read one packet at a
-//! time with a reusable buffer (memory does not grow with the file), and the link, network and
-//! transport layers down to the DNS payload.
+//! time (memory does not grow with the file): a plain file is memory-mapped and its packets are
+//! slices of the mapping (the pages behind the reader are dropped as it goes), any other input is
+//! read in blocks into a reusable buffer. Then the link, network and transport layers down to
+//! the DNS payload.
 //!
 //! - [`CaptureReader`] yields [`Packet`]s (frame number, timestamp, lengths, link type, bytes).
 //! - [`link`], [`ip`], [`tcp`] peel the layers off with bounds-checked slicing over the packet's
@@ -75,9 +77,14 @@ pub struct Packet<'a> {
 /// stay in cache while its packets are parsed in place.
 const BLOCK_LEN: usize = 512 * 1024;
 
-/// Byte source read in large blocks, parsed in place; remembers its offset for error messages.
+/// Byte source parsed in place: a plain file is memory-mapped (its packets are read where
+/// the kernel keeps them, with no copy), any other input (gzip, a pipe) is read in large
+/// blocks. Remembers its offset for error messages.
 pub(crate) struct Source {
-    inner: Box<dyn Read + Send>,
+    /// The stream read into `block`; `None` when the input is mapped.
+    inner: Option<Box<dyn Read + Send>>,
+    /// The whole file, when mapped: `block` is then unused and `start` indexes the map.
+    map: Option<Mapped>,
     path: PathBuf,
     /// Stream offset of `block[start]`.
     offset: u64,
@@ -95,16 +102,72 @@ pub(crate) enum Fill {
     Eof,
 }
 
+/// A mapped file and how much of it was handed back to the kernel.
+struct Mapped {
+    map: memmap2::Mmap,
+    /// Pages below this offset were dropped from the process (they stay in the page cache).
+    released: usize,
+}
+
+/// A mapped capture drops the pages it has read in steps of this size, so that its resident
+/// size stays flat (about two steps) whatever the file's size.
+const RELEASE_STEP: usize = if cfg!(test) {
+    64 * 1024
+} else {
+    8 * 1024 * 1024
+};
+
+impl Mapped {
+    /// Drops the pages more than one step behind `pos` from the process's resident set. They
+    /// stay in the page cache, and would be mapped again if read again.
+    #[cold]
+    fn release_behind(&mut self, pos: usize) {
+        let upto = (pos / RELEASE_STEP).saturating_sub(1) * RELEASE_STEP;
+        if upto > self.released {
+            // SAFETY: DONTNEED on a read-only private mapping of a file only unmaps the pages:
+            // a later read maps the file's bytes again, so no slice handed out can change.
+            // `upto` is a multiple of the step (page-aligned) and within the map.
+            #[cfg(unix)]
+            let _ = unsafe {
+                self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    self.released,
+                    upto - self.released,
+                )
+            };
+            self.released = upto;
+        }
+    }
+}
+
 impl Source {
     fn new(inner: Box<dyn Read + Send>, path: PathBuf) -> Self {
         Source {
-            inner,
+            inner: Some(inner),
+            map: None,
             path,
             offset: 0,
             block: vec![0; BLOCK_LEN],
             start: 0,
             end: 0,
             eof: false,
+        }
+    }
+
+    /// A source over a mapped file: everything is "read", nothing is copied.
+    fn mapped(map: memmap2::Mmap, path: PathBuf) -> Self {
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let end = map.len();
+        Source {
+            inner: None,
+            map: Some(Mapped { map, released: 0 }),
+            path,
+            offset: 0,
+            block: Vec::new(),
+            start: 0,
+            end,
+            eof: true,
         }
     }
 
@@ -123,8 +186,12 @@ impl Source {
                 self.block.resize(n.next_power_of_two(), 0);
             }
         }
+        let Some(inner) = self.inner.as_mut() else {
+            // Mapped: `eof` is set, so this is not reached.
+            return Ok(self.end - self.start);
+        };
         while self.end - self.start < n {
-            match self.inner.read(&mut self.block[self.end..]) {
+            match inner.read(&mut self.block[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -154,7 +221,24 @@ impl Source {
         let r = self.start..self.start + n;
         self.start += n;
         self.offset += n as u64;
+        if let Some(m) = self.map.as_mut()
+            && self.start >= m.released + 2 * RELEASE_STEP
+        {
+            m.release_behind(self.start);
+        }
         Ok(Some(r))
+    }
+
+    /// Moves a mapped source to `end` (a record was read in place up to it).
+    #[inline(always)]
+    fn skip_mapped_to(&mut self, end: usize) {
+        self.offset += (end - self.start) as u64;
+        self.start = end;
+        if let Some(m) = self.map.as_mut()
+            && end >= m.released + 2 * RELEASE_STEP
+        {
+            m.release_behind(end);
+        }
     }
 
     /// Like [`Source::take`] but EOF at the start is also an error.
@@ -172,7 +256,10 @@ impl Source {
 
     /// The block that [`Source::take`]'s ranges point into (valid until the next read).
     pub(crate) fn block(&self) -> &[u8] {
-        &self.block
+        match &self.map {
+            Some(m) => &m.map,
+            None => &self.block,
+        }
     }
 
     /// Reads exactly `n` bytes into `buf` (replacing its contents). EOF before the first byte
@@ -181,7 +268,7 @@ impl Source {
         buf.clear();
         match self.take(n, frame)? {
             Some(r) => {
-                buf.extend_from_slice(&self.block[r]);
+                buf.extend_from_slice(&self.block()[r]);
                 Ok(Fill::Full)
             }
             None => Ok(Fill::Eof),
@@ -192,7 +279,7 @@ impl Source {
     pub(crate) fn fill_required(&mut self, buf: &mut Vec<u8>, n: usize, frame: u64) -> Result<()> {
         let r = self.take_required(n, frame)?;
         buf.clear();
-        buf.extend_from_slice(&self.block[r]);
+        buf.extend_from_slice(&self.block()[r]);
         Ok(())
     }
 
@@ -235,10 +322,26 @@ impl std::fmt::Debug for CaptureReader {
 }
 
 impl CaptureReader {
-    /// Opens a pcap or pcapng file, gzip-compressed or not (detected from the content).
+    /// Opens a pcap or pcapng file, gzip-compressed or not (detected from the content). A
+    /// plain file is memory-mapped and its packets parsed where they lie (pages behind the
+    /// reader are dropped as it goes, so the resident size stays flat); a compressed one, or
+    /// one that cannot be mapped, is streamed.
+    ///
+    /// As with any mapping, the file must not be truncated while it is read (the process
+    /// would get a bus error); captures being written are appended to, which is fine.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let f = File::open(path).map_err(|e| DecodeError::io(path, e))?;
+        let plain_file = f.metadata().is_ok_and(|m| m.is_file() && m.len() >= 4);
+        if plain_file {
+            // SAFETY: the map is only read, through `Source`, as plain bytes; see above for
+            // truncation by another process.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&f) }
+                && !map.starts_with(&[0x1f, 0x8b])
+            {
+                return Self::start(Source::mapped(map, path.to_path_buf()));
+            }
+        }
         Self::new(f, path)
     }
 
@@ -253,7 +356,11 @@ impl CaptureReader {
         } else {
             Box::new(buffered)
         };
-        let mut src = Source::new(inner, path);
+        Self::start(Source::new(inner, path))
+    }
+
+    /// Reads the file header from `src`.
+    fn start(mut src: Source) -> Result<Self> {
         let mut buf = Vec::with_capacity(64 * 1024);
         src.fill_required(&mut buf, 4, 0)?;
         let magic = [buf[0], buf[1], buf[2], buf[3]];
@@ -280,6 +387,11 @@ impl CaptureReader {
         })
     }
 
+    /// Whether the file is memory-mapped (else streamed).
+    pub fn is_mapped(&self) -> bool {
+        self.src.map.is_some()
+    }
+
     /// The container format.
     pub fn format(&self) -> CaptureFormat {
         match self.inner {
@@ -300,11 +412,30 @@ impl CaptureReader {
 
     /// The next packet, `None` at the end of the file. After an error (a corrupt or truncated
     /// file) it returns `None`.
+    #[inline]
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>> {
         if self.failed {
             return Ok(None);
         }
         let next = self.frame + 1;
+        // A mapped pcap file: the record is parsed where it lies, without going through the
+        // source's checks (the slow path below reports damage and the end of the file).
+        let in_place = match (&self.inner, &self.src.map) {
+            (Inner::Pcap(s), Some(m)) => s.in_place(&m.map, self.src.start),
+            _ => None,
+        };
+        if let Some((meta, end)) = in_place {
+            self.src.skip_mapped_to(end);
+            self.frame = next;
+            return Ok(Some(Packet {
+                frame_number: next,
+                ts_sec: meta.ts_sec,
+                ts_nsec: meta.ts_nsec,
+                orig_len: meta.orig_len,
+                link_type: meta.link_type,
+                data: self.src.block().get(meta.data).unwrap_or(&[]),
+            }));
+        }
         let r = match &mut self.inner {
             Inner::Pcap(s) => s.next(&mut self.src, &mut self.buf, next),
             Inner::PcapNg(s) => s.next(&mut self.src, &mut self.buf, next),

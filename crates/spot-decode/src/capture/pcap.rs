@@ -36,6 +36,53 @@ impl PcapState {
         }))
     }
 
+    /// The fields of a 16-byte record header: seconds, nanoseconds, captured length, length
+    /// on the wire.
+    #[inline(always)]
+    fn record_header(&self, h: &[u8; 16]) -> (i64, u32, usize, u32) {
+        let word = |at: usize| {
+            let b = [h[at], h[at + 1], h[at + 2], h[at + 3]];
+            match self.endian {
+                Endian::Little => u32::from_le_bytes(b),
+                Endian::Big => u32::from_be_bytes(b),
+            }
+        };
+        let (sec, frac, incl, orig) = (word(0), word(4), word(8) as usize, word(12));
+        let ts_nsec = if self.nanos {
+            frac
+        } else {
+            frac.saturating_mul(1000)
+        };
+        // Some writers put ≥ 1 s in the fraction; carry it rather than produce nonsense.
+        let (carry, ts_nsec) = (ts_nsec / 1_000_000_000, ts_nsec % 1_000_000_000);
+        (sec as i64 + carry as i64, ts_nsec, incl, orig)
+    }
+
+    /// The packet whose record starts at `at` in a whole file held in memory, if the record
+    /// is whole and sound: `(meta, next record's offset)`. Anything else (the end of the file,
+    /// a cut or corrupt record) is left to [`PcapState::next`], which says what is wrong.
+    #[inline(always)]
+    pub(crate) fn in_place(&self, file: &[u8], at: usize) -> Option<(PacketMeta, usize)> {
+        let h: &[u8; 16] = file.get(at..at + 16)?.try_into().ok()?;
+        let (ts_sec, ts_nsec, incl, orig_len) = self.record_header(h);
+        let data = at + 16..at + 16 + incl;
+        if incl > MAX_RECORD_LEN || data.end > file.len() {
+            return None;
+        }
+        let end = data.end;
+        Some((
+            PacketMeta {
+                ts_sec,
+                ts_nsec,
+                orig_len,
+                link_type: self.link_type,
+                data,
+                in_block: true,
+            },
+            end,
+        ))
+    }
+
     pub(crate) fn next(
         &mut self,
         src: &mut Source,
@@ -47,14 +94,8 @@ impl PcapState {
         let Some(head) = src.take(16, frame)? else {
             return Ok(None);
         };
-        let e = self.endian;
-        let h = &src.block()[head];
-        let (sec, frac, incl, orig) = (
-            e.u32(h, 0).unwrap_or(0),
-            e.u32(h, 4).unwrap_or(0),
-            e.u32(h, 8).unwrap_or(0) as usize,
-            e.u32(h, 12).unwrap_or(0),
-        );
+        let h: &[u8; 16] = src.block()[head].try_into().unwrap_or(&[0; 16]);
+        let (ts_sec, ts_nsec, incl, orig_len) = self.record_header(h);
         if incl > MAX_RECORD_LEN {
             return Err(src.error_at(
                 at,
@@ -62,18 +103,11 @@ impl PcapState {
                 format!("record length {incl} is implausible: the file is corrupt"),
             ));
         }
-        let ts_nsec = if self.nanos {
-            frac
-        } else {
-            frac.saturating_mul(1000)
-        };
-        // Some writers put ≥ 1 s in the fraction; carry it rather than produce nonsense.
-        let (carry, ts_nsec) = (ts_nsec / 1_000_000_000, ts_nsec % 1_000_000_000);
         let data = src.take_required(incl, frame)?;
         Ok(Some(PacketMeta {
-            ts_sec: sec as i64 + carry as i64,
+            ts_sec,
             ts_nsec,
-            orig_len: orig,
+            orig_len,
             link_type: self.link_type,
             data,
             in_block: true,

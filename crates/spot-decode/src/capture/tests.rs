@@ -124,8 +124,7 @@ pub(crate) fn epb(big: bool, iface: u32, ts: u64, data: &[u8]) -> (u32, Vec<u8>)
 /// (frame, sec, nsec, orig_len, link_type, data) of each packet.
 type Summary = (u64, i64, u32, u32, u32, Vec<u8>);
 
-fn all(file: Vec<u8>) -> Result<Vec<Summary>> {
-    let mut r = CaptureReader::new(Cursor::new(file), "t")?;
+fn read_all(mut r: CaptureReader) -> Result<Vec<Summary>> {
     let mut v = Vec::new();
     while let Some(p) = r.next_packet()? {
         v.push((
@@ -138,6 +137,29 @@ fn all(file: Vec<u8>) -> Result<Vec<Summary>> {
         ));
     }
     Ok(v)
+}
+
+/// Reads `file` streamed and, written to disk, as [`CaptureReader::open`] does (mapped,
+/// unless compressed): both must give the same packets, or the same error.
+fn all(file: Vec<u8>) -> Result<Vec<Summary>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pcap");
+    std::fs::write(&path, &file).unwrap();
+    let streamed = CaptureReader::new(Cursor::new(file.clone()), &path).and_then(read_all);
+    let opened = CaptureReader::open(&path).and_then(|r| {
+        assert_eq!(
+            r.is_mapped(),
+            !file.starts_with(&[0x1f, 0x8b]),
+            "plain files are mapped"
+        );
+        read_all(r)
+    });
+    match (&streamed, &opened) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("streamed {streamed:?}, mapped {opened:?}"),
+    }
+    streamed
 }
 
 #[test]
@@ -182,6 +204,11 @@ fn truncated_and_corrupt_files_report_offset_and_frame() {
     bad[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
     let e = all(bad).unwrap_err().to_string();
     assert!(e.contains("frame 1") && e.contains("implausible"), "{e}");
+    // The same, cut inside a header and inside a packet, mapped or streamed.
+    for cut in [2, 4, 6, 12, 19] {
+        let e = all(f[..f.len() - cut].to_vec()).unwrap_err().to_string();
+        assert!(e.contains("frame 2: file truncated"), "{e}");
+    }
     let e = CaptureReader::new(Cursor::new(b"hello world".to_vec()), "x").unwrap_err();
     assert!(e.to_string().contains("not a pcap"), "{e}");
     assert!(CaptureReader::new(Cursor::new(Vec::new()), "x").is_err());
@@ -259,4 +286,27 @@ fn pcapng_errors() {
     let n = f.len();
     f[n - 1] = 0x7f;
     assert!(all(f).unwrap_err().to_string().contains("trailing length"));
+}
+
+#[test]
+fn mapped_files_drop_the_pages_behind_and_read_the_same() {
+    // Many steps of the mapped reader's page release, packets straddling each step.
+    let payloads: Vec<Vec<u8>> = (0..3000u32)
+        .map(|i| (0..(i * 37 % 1500)).map(|k| (k ^ i) as u8).collect())
+        .collect();
+    let pkts: Vec<(u32, u32, &[u8])> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as u32, 999_999, p.as_slice()))
+        .collect();
+    let f = pcap_file(true, false, 1, &pkts);
+    assert!(f.len() > 20 * RELEASE_STEP);
+    let got = all(f.clone()).unwrap();
+    assert_eq!(got.len(), 3000);
+    assert_eq!(got[2999].5, payloads[2999]);
+    // Damage near the end: the packets before it, then the error, either way.
+    let mut bad = f;
+    let n = bad.len();
+    bad.truncate(n - 3);
+    assert!(all(bad).unwrap_err().to_string().contains("frame 3000"));
 }

@@ -448,6 +448,8 @@ pub struct Parser {
     owner: Vec<u8>,
     name1: Vec<u8>,
     name2: Vec<u8>,
+    /// Names of the current message already walked.
+    known: KnownNames,
 }
 
 impl Parser {
@@ -464,8 +466,9 @@ impl Parser {
             nscount: cur.u16()?,
             arcount: cur.u16()?,
         };
+        self.known.clear();
         for _ in 0..header.qdcount {
-            cur.pos = read_name_bytes(msg, cur.pos, &mut self.owner)?;
+            cur.pos = read_name_noted(msg, cur.pos, &mut self.owner, &mut self.known)?;
             let qtype = cur.u16()?;
             let qclass = cur.u16()?;
             v.question(ascii(&self.owner), qtype, qclass);
@@ -492,7 +495,7 @@ impl Parser {
             read_name_bytes(cur.msg, cur.pos, &mut self.owner)?
         } else {
             self.owner.clear();
-            skip_name(cur.msg, cur.pos)?
+            skip_name_noted(cur.msg, cur.pos, &mut self.known)?
         };
         let rtype = cur.u16()?;
         let class = cur.u16()?;
@@ -508,15 +511,15 @@ impl Parser {
         // Names inside record data may point anywhere before them, so the cursor spans the
         // whole message; it must end exactly at `end`.
         let mut rd = Cursor { msg, pos: start };
-        let (n1, n2) = (&mut self.name1, &mut self.name2);
+        let (n1, n2, known) = (&mut self.name1, &mut self.name2, &mut self.known);
         n1.clear();
         n2.clear();
         // A name of the record data, spelled out only when the visitor wants it.
-        let name = |pos: usize, out: &mut Vec<u8>, wanted: bool| {
+        let mut name = |pos: usize, out: &mut Vec<u8>, wanted: bool| {
             if wanted {
-                read_name_bytes(msg, pos, out)
+                read_name_noted(msg, pos, out, known)
             } else {
-                skip_name(msg, pos)
+                skip_name_noted(msg, pos, known)
             }
         };
         let all = V::ALL_NAMES;
@@ -649,13 +652,38 @@ pub fn read_name(msg: &[u8], pos: usize, out: &mut String) -> Result<usize, DnsE
 
 /// [`read_name`] into bytes (always ASCII).
 fn read_name_bytes(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, DnsError> {
+    read_name_walk(msg, pos, out).map(|w| w.end)
+}
+
+/// [`read_name_bytes`], noting the name in `known`.
+fn read_name_noted(
+    msg: &[u8],
+    pos: usize,
+    out: &mut Vec<u8>,
+    known: &mut KnownNames,
+) -> Result<usize, DnsError> {
+    let w = read_name_walk(msg, pos, out)?;
+    known.note(pos, w);
+    Ok(w.end)
+}
+
+/// Checks the name at `pos` as [`skip_name`], with the help of (and noting it in) `known`.
+#[inline]
+fn skip_name_noted(msg: &[u8], pos: usize, known: &mut KnownNames) -> Result<usize, DnsError> {
+    let w = walk_name_full(msg, pos, Some(known), |_| {})?;
+    known.note(pos, w);
+    Ok(w.end)
+}
+
+/// [`read_name_bytes`], saying what the walk found.
+fn read_name_walk(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<Walked, DnsError> {
     out.clear();
     // Most names are stored in one piece (a question's always): their labels follow each other
     // in `msg`, and are copied at once below. `span` is where the labels read so far lie.
     let base = msg.as_ptr() as usize;
     let mut span: Option<(usize, usize)> = None;
     let mut in_one_piece = true;
-    let end = walk_name(msg, pos, |label| {
+    let walked = walk_name_full(msg, pos, None, |label| {
         let at = label.as_ptr() as usize - base;
         match &mut span {
             None => span = Some((at, at + label.len())),
@@ -699,7 +727,7 @@ fn read_name_bytes(msg: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, D
     if out.is_empty() {
         out.extend_from_slice(b"<Root>");
     }
-    Ok(end)
+    Ok(walked)
 }
 
 /// Checks the (possibly compressed) name at `pos` exactly as [`read_name`] does, without
@@ -711,7 +739,74 @@ pub fn skip_name(msg: &[u8], pos: usize) -> Result<usize, DnsError> {
 /// Walks the (possibly compressed) name at `pos`, handing each label to `on_label`, and returns
 /// the offset just after the name in the original byte stream.
 #[inline(always)]
-fn walk_name(msg: &[u8], pos: usize, mut on_label: impl FnMut(&[u8])) -> Result<usize, DnsError> {
+fn walk_name(msg: &[u8], pos: usize, on_label: impl FnMut(&[u8])) -> Result<usize, DnsError> {
+    walk_name_full(msg, pos, None, on_label).map(|w| w.end)
+}
+
+/// What a successful walk of a name found.
+#[derive(Debug, Clone, Copy)]
+struct Walked {
+    /// Offset just after the name in the original byte stream.
+    end: usize,
+    /// Length of the name on the wire once decompressed (root byte included).
+    wire_len: usize,
+    /// Compression pointers followed.
+    jumps: usize,
+}
+
+/// Names of the message being parsed that were walked whole without error, by offset: a
+/// pointer to one of them (every record's owner points at the question) needs no second walk
+/// when only checking names, since the rest of the walk from there is the same walk. A few
+/// slots suffice: most pointers go to the question name.
+#[derive(Debug, Default, Clone, Copy)]
+struct KnownNames {
+    at: [u16; 4],
+    wire_len: [u8; 4],
+    jumps: [u8; 4],
+    len: usize,
+}
+
+impl KnownNames {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    #[inline]
+    fn get(&self, at: usize) -> Option<(usize, usize)> {
+        (0..self.len.min(4))
+            .find(|&i| self.at[i] as usize == at)
+            .map(|i| (self.wire_len[i] as usize, self.jumps[i] as usize))
+    }
+
+    /// Notes the name walked from `at`.
+    #[inline]
+    fn note(&mut self, at: usize, w: Walked) {
+        if self.len < 4
+            && let (Ok(at), Ok(wire_len), Ok(jumps)) = (
+                u16::try_from(at),
+                u8::try_from(w.wire_len),
+                u8::try_from(w.jumps),
+            )
+        {
+            self.at[self.len] = at;
+            self.wire_len[self.len] = wire_len;
+            self.jumps[self.len] = jumps;
+            self.len += 1;
+        }
+    }
+}
+
+/// [`walk_name`], also saying how long the name is and how many pointers it took. With
+/// `known`, a pointer to a known name ends the walk there (its labels are then not handed to
+/// `on_label`: only for checking names) unless the whole name would break a limit, in which
+/// case the walk goes on to find the error.
+#[inline(always)]
+fn walk_name_full(
+    msg: &[u8],
+    pos: usize,
+    known: Option<&KnownNames>,
+    mut on_label: impl FnMut(&[u8]),
+) -> Result<Walked, DnsError> {
     let start = pos;
     let mut pos = pos;
     let mut after: Option<usize> = None;
@@ -745,8 +840,18 @@ fn walk_name(msg: &[u8], pos: usize, mut on_label: impl FnMut(&[u8])) -> Result<
                 if target >= floor || jumps > MAX_POINTERS {
                     return Err(DnsError::BadPointer { at: pos });
                 }
-                if after.is_none() {
-                    after = Some(pos + 2);
+                let end = *after.get_or_insert(pos + 2);
+                // The walk from `target` (floor `target`, as here after the jump) succeeded
+                // before: the rest of this one is the same, its lengths and pointers added.
+                if let Some((w, j)) = known.and_then(|k| k.get(target)) {
+                    let (wire_len, jumps) = (wire_len + w - 1, jumps + j);
+                    if wire_len <= MAX_NAME_WIRE_LEN && jumps <= MAX_POINTERS {
+                        return Ok(Walked {
+                            end,
+                            wire_len,
+                            jumps,
+                        });
+                    }
                 }
                 floor = target;
                 pos = target;
@@ -754,7 +859,11 @@ fn walk_name(msg: &[u8], pos: usize, mut on_label: impl FnMut(&[u8])) -> Result<
             _ => return Err(DnsError::BadLabel { at: pos, byte: len }),
         }
     }
-    Ok(after.unwrap_or(pos))
+    Ok(Walked {
+        end: after.unwrap_or(pos),
+        wire_len,
+        jumps,
+    })
 }
 
 /// Appends a label: printable ASCII (space to `~`) as is, any other byte as `\xHH`.
@@ -1005,6 +1114,37 @@ mod tests {
                     .collect();
                 assert_eq!(kinds, lean.0);
             }
+        }
+    }
+
+    #[test]
+    fn pointers_to_known_names_keep_the_limits() {
+        // A 250-byte question name; owners pointing to it, alone or after labels that take
+        // the whole name past 255 bytes, or after a chain of pointers.
+        let long = [
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(63),
+            "x".repeat(55),
+        ]
+        .join(".");
+        for prefix in [
+            vec![],
+            vec![2, b'a', b'b'],
+            vec![5, b'a', b'b', b'c', b'd', b'e'],
+        ] {
+            let mut m = header(1, 0x8000, [1, 2, 0, 0]);
+            m.extend(labels(&long));
+            m.extend([0, 1, 0, 1]);
+            let mut owner = prefix.clone();
+            owner.extend([0xc0, 12]);
+            m.extend(rr(&owner, 1, 1, 5, &[1, 2, 3, 4]));
+            m.extend(rr(&[0xc0, 12], 1, 1, 6, &[1, 2, 3, 4]));
+            let full = Message::parse(&m);
+            let mut lean = Lean(Vec::new());
+            let h = Parser::default().visit(&m, &mut lean);
+            assert_eq!(full.as_ref().map(|f| f.header).map_err(|e| *e), h);
+            assert_eq!(full.is_ok(), prefix.len() < 7, "{prefix:?}");
         }
     }
 

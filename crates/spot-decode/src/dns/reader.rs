@@ -1,5 +1,6 @@
 //! [`DnsReader`]: capture files → batches of DNS records, or the same records as CSV text.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -581,21 +582,35 @@ impl<'a, S: RowSink> Pass<'a, S> {
                     }
                 }
             };
-            match state.capture.next_packet() {
-                Ok(Some(pkt)) => {
-                    self.stats.packets += 1;
-                    handle_packet(
-                        self.reader,
-                        &pkt,
-                        &mut state.fragments,
-                        &mut state.tcp,
-                        &mut self.scratch,
-                        &mut self.rows,
-                        &mut self.stats,
-                        &mut self.msg,
-                    );
+            // The packets of the current file, until the batch fills or the file ends: the
+            // checks above are made once per batch or file, not once per packet.
+            let batch_size = self.reader.batch_size;
+            let step = loop {
+                match state.capture.next_packet() {
+                    Ok(Some(pkt)) => {
+                        self.stats.packets += 1;
+                        let rows_before = self.stats.rows;
+                        handle_packet(
+                            self.reader,
+                            &pkt,
+                            &mut state.fragments,
+                            &mut state.tcp,
+                            &mut self.scratch,
+                            &mut self.rows,
+                            &mut self.stats,
+                            &mut self.msg,
+                        );
+                        if self.stats.rows != rows_before && self.rows.is_full(batch_size) {
+                            break Ok(true);
+                        }
+                    }
+                    Ok(None) => break Ok(false),
+                    Err(e) => break Err(e),
                 }
-                Ok(None) => self.finish_file(),
+            };
+            match step {
+                Ok(true) => return Some(self.finish()),
+                Ok(false) => self.finish_file(),
                 Err(e) => {
                     self.finish_file();
                     self.stats.file_errors += 1;
@@ -639,6 +654,21 @@ fn handle_packet<S: RowSink>(
     stats: &mut DnsStats,
     state: &mut MsgState,
 ) {
+    if let Some(u) = ethernet_ipv4_udp(pkt) {
+        // Nearly every packet of a DNS capture: Ethernet, IPv4 unfragmented, UDP.
+        if u.src_port != opts.dns_port && u.dst_port != opts.dns_port {
+            return stats.skip(DnsSkipReason::NotDnsPort);
+        }
+        let origin = Origin {
+            pkt,
+            src: IpAddr::V4(u.src.into()),
+            dst: IpAddr::V4(u.dst.into()),
+            src_port: u.src_port,
+            dst_port: u.dst_port,
+            tcp: false,
+        };
+        return message(opts, &origin, u.payload, rows, stats, state);
+    }
     let net = match link::network(pkt.link_type, pkt.data) {
         Ok(n) => n,
         Err(s) => return stats.skip(link_skip(s)),
@@ -700,6 +730,51 @@ fn handle_packet<S: RowSink>(
     }
 }
 
+/// A UDP datagram in an unfragmented IPv4 packet in an untagged Ethernet frame.
+struct Udp4<'a> {
+    src: [u8; 4],
+    dst: [u8; 4],
+    src_port: u16,
+    dst_port: u16,
+    payload: &'a [u8],
+}
+
+/// The common case of [`handle_packet`] in one pass over the headers, without the layers'
+/// general results: `Some` exactly when the link, IP and UDP parsers would find an
+/// unfragmented IPv4 UDP datagram in an untagged Ethernet frame, with the same fields; `None`
+/// leaves the packet to them (other links, tags, IPv6, fragments, TCP and every error).
+#[inline(always)]
+fn ethernet_ipv4_udp<'a>(pkt: &Packet<'a>) -> Option<Udp4<'a>> {
+    if pkt.link_type != link::LINKTYPE_ETHERNET {
+        return None;
+    }
+    let d = pkt.data;
+    // Ethertype IPv4, version 4.
+    if d.get(12..14)? != [0x08, 0x00] {
+        return None;
+    }
+    let ip = &d[14..];
+    let first = *ip.first()?;
+    let ihl = (first & 0x0f) as usize * 4;
+    if first >> 4 != 4 || ihl < 20 || ip.len() < ihl || ip[9] != PROTO_UDP {
+        return None;
+    }
+    let total = u16::from_be_bytes([ip[2], ip[3]]) as usize;
+    // More-fragments flag or an offset: a fragment.
+    if total < ihl || u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff != 0 {
+        return None;
+    }
+    let udp = ip.get(ihl..total)?;
+    let u = udp::parse(udp)?;
+    Some(Udp4 {
+        src: ip[12..16].try_into().ok()?,
+        dst: ip[16..20].try_into().ok()?,
+        src_port: u.src_port,
+        dst_port: u.dst_port,
+        payload: u.payload,
+    })
+}
+
 /// Per-pass parsing state: the parser's and the row's reusable buffers.
 #[derive(Default)]
 struct MsgState {
@@ -707,6 +782,7 @@ struct MsgState {
     fields: MsgFields,
 }
 
+#[inline]
 fn message<S: RowSink>(
     opts: &DnsReader,
     o: &Origin<'_>,

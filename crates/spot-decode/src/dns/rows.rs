@@ -9,10 +9,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Int32Builder, Int64Builder, NullBufferBuilder, RecordBatch, StringArray,
+    ArrayRef, ArrowPrimitiveType, Int32Builder, Int64Builder, NullBufferBuilder, PrimitiveArray,
+    RecordBatch, StringArray,
 };
-use arrow::buffer::{Buffer, OffsetBuffer};
+use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::Schema;
+use arrow::datatypes::{Int32Type, Int64Type};
 use arrow::error::ArrowError;
 use chrono::DateTime;
 
@@ -156,6 +158,8 @@ pub(super) struct FrameTime {
     csv: Vec<u8>,
     /// `csv` in a fixed-size array, copied whole into rows (when it fits).
     csv_fixed: [u8; 32],
+    /// `text` in a fixed-size array, likewise.
+    text_fixed: [u8; 32],
     quoted: bool,
     /// `,SECONDS,`: the `unix_tstamp` CSV field that follows `frame_time`, with both
     /// separators, in its first `epoch_len` bytes.
@@ -182,6 +186,10 @@ impl FrameTime {
             if n <= self.csv_fixed.len() {
                 self.csv_fixed[n - 2..n].copy_from_slice(&d);
             }
+            let n = self.text.len();
+            if n <= self.text_fixed.len() {
+                self.text_fixed[n - 2..n].copy_from_slice(&d);
+            }
         } else {
             let dt = DateTime::from_timestamp(sec, 0);
             self.exact = dt.is_some();
@@ -200,6 +208,9 @@ impl FrameTime {
             }
             if let Some(f) = self.csv_fixed.get_mut(..self.csv.len()) {
                 f.copy_from_slice(&self.csv);
+            }
+            if let Some(f) = self.text_fixed.get_mut(..self.text.len()) {
+                f.copy_from_slice(&self.text);
             }
         }
         self.sec = Some(sec);
@@ -237,7 +248,15 @@ impl FrameTime {
     /// Appends the time as text.
     pub(super) fn push(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         self.at(sec);
-        out.extend_from_slice(&self.text);
+        let n = self.text.len();
+        if n <= self.text_fixed.len() {
+            // Fixed-size copies (stores, no call to `memcpy`), then the length.
+            let at = out.len();
+            out.extend_from_slice(&self.text_fixed);
+            out.truncate(at + n);
+        } else {
+            out.extend_from_slice(&self.text);
+        }
         out.extend_from_slice(&Self::tail(nsec));
     }
 
@@ -467,17 +486,20 @@ impl StrCol {
     }
 
     /// Ends a value written into `values` since the previous one.
+    #[inline]
     fn end(&mut self) {
         // Below `MAX_COLUMN_BYTES` + one row (see `RowSink::is_full`), so it fits.
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_non_null();
     }
 
+    #[inline]
     fn push(&mut self, v: &[u8]) {
         self.values.extend_from_slice(v);
         self.end();
     }
 
+    #[inline]
     fn null(&mut self) {
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_null();
@@ -486,25 +508,47 @@ impl StrCol {
     fn finish(&mut self, rows: usize, bytes: usize) -> Result<ArrayRef, ArrowError> {
         let mut next = StrCol::with_capacity(rows, bytes);
         std::mem::swap(self, &mut next);
+        let values = next.offsets.len() - 1;
+        // Checks that the offsets start at 0 and never decrease.
         let offsets = OffsetBuffer::new(next.offsets.into());
         let nulls = next.nulls.finish();
-        // Checks that the values are UTF-8 (they are ASCII), once for the whole column.
-        Ok(Arc::new(StringArray::try_new(
-            offsets,
-            Buffer::from_vec(next.values),
-            nulls,
-        )?))
+        debug_assert!(next.values.is_ascii());
+        let ends: &[i32] = &offsets;
+        if ends
+            .last()
+            .is_none_or(|&end| end as usize != next.values.len())
+            || nulls.as_ref().is_some_and(|n| n.len() != values)
+        {
+            return Err(ArrowError::InvalidArgumentError(
+                "a DNS string column outgrew its offsets".into(),
+            ));
+        }
+        // SAFETY: the offsets start at 0 and never decrease (each is the length of `values`
+        // when a value ended), the last is `values.len()`, and there is one null bit per value
+        // (checked above); the values are ASCII, hence UTF-8 at every offset: every byte
+        // written into a `StrCol` is a name built by the parser (printable ASCII and `\xHH`
+        // escapes), the text of an address, number or time, or a fixed ASCII word. Checking
+        // them again (`try_new`) cost 5 % of decoding.
+        Ok(Arc::new(unsafe {
+            StringArray::new_unchecked(offsets, Buffer::from_vec(next.values), nulls)
+        }))
     }
 }
 
-/// Column builders of one record batch.
+/// A column without nulls from its values (no copy), leaving an empty vector for `cap` rows.
+fn column<T: ArrowPrimitiveType>(values: &mut Vec<T::Native>, cap: usize) -> ArrayRef {
+    let v = std::mem::replace(values, Vec::with_capacity(cap));
+    Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), None))
+}
+
+/// Column builders of one record batch (plain vectors for the columns that are never null).
 pub(super) struct ArrowRows {
     len: usize,
     /// Rows per batch the builders are sized for.
     cap: usize,
     frame_time: StrCol,
-    unix_tstamp: Int64Builder,
-    frame_len: Int32Builder,
+    unix_tstamp: Vec<i64>,
+    frame_len: Vec<i32>,
     ip_src: StrCol,
     ip_dst: StrCol,
     qry_name: StrCol,
@@ -512,17 +556,17 @@ pub(super) struct ArrowRows {
     qry_type: Int32Builder,
     qry_rcode: Int32Builder,
     dns_a: StrCol,
-    src_port: Int32Builder,
-    dst_port: Int32Builder,
+    src_port: Vec<i32>,
+    dst_port: Vec<i32>,
     transport: StrCol,
-    dns_id: Int32Builder,
-    dns_qr: Int32Builder,
-    ancount: Int32Builder,
+    dns_id: Vec<i32>,
+    dns_qr: Vec<i32>,
+    ancount: Vec<i32>,
     a_all: StrCol,
     aaaa: StrCol,
     cname: StrCol,
     min_ttl: Int64Builder,
-    frame_number: Int64Builder,
+    frame_number: Vec<i64>,
     time: FrameTime,
 }
 
@@ -543,8 +587,8 @@ impl RowSink for ArrowRows {
             len: 0,
             cap,
             frame_time: s(FRAME_TIME_BYTES),
-            unix_tstamp: i64b(),
-            frame_len: i32b(),
+            unix_tstamp: Vec::with_capacity(cap),
+            frame_len: Vec::with_capacity(cap),
             ip_src: s(IP_BYTES),
             ip_dst: s(IP_BYTES),
             qry_name: s(NAME_BYTES),
@@ -552,17 +596,17 @@ impl RowSink for ArrowRows {
             qry_type: i32b(),
             qry_rcode: i32b(),
             dns_a: s(IP_BYTES),
-            src_port: i32b(),
-            dst_port: i32b(),
+            src_port: Vec::with_capacity(cap),
+            dst_port: Vec::with_capacity(cap),
             transport: s(3),
-            dns_id: i32b(),
-            dns_qr: i32b(),
-            ancount: i32b(),
+            dns_id: Vec::with_capacity(cap),
+            dns_qr: Vec::with_capacity(cap),
+            ancount: Vec::with_capacity(cap),
             a_all: s(IP_BYTES),
             aaaa: s(IP_BYTES),
             cname: s(NAME_BYTES),
             min_ttl: i64b(),
-            frame_number: i64b(),
+            frame_number: Vec::with_capacity(cap),
             time: FrameTime::default(),
         }
     }
@@ -584,8 +628,8 @@ impl RowSink for ArrowRows {
         self.time
             .push(&mut self.frame_time.values, pkt.ts_sec, pkt.ts_nsec);
         self.frame_time.end();
-        self.unix_tstamp.append_value(pkt.ts_sec);
-        self.frame_len.append_value(pkt.orig_len as i32);
+        self.unix_tstamp.push(pkt.ts_sec);
+        self.frame_len.push(pkt.orig_len as i32);
         push_ip(&mut self.ip_src.values, o.src);
         self.ip_src.end();
         push_ip(&mut self.ip_dst.values, o.dst);
@@ -610,12 +654,12 @@ impl RowSink for ArrowRows {
             }
             None => self.dns_a.null(),
         }
-        self.src_port.append_value(o.src_port as i32);
-        self.dst_port.append_value(o.dst_port as i32);
+        self.src_port.push(o.src_port as i32);
+        self.dst_port.push(o.dst_port as i32);
         self.transport.push(o.transport().as_bytes());
-        self.dns_id.append_value(header.id as i32);
-        self.dns_qr.append_value(response as i32);
-        self.ancount.append_value(header.ancount as i32);
+        self.dns_id.push(header.id as i32);
+        self.dns_qr.push(response as i32);
+        self.ancount.push(header.ancount as i32);
         if m.a.is_empty() {
             self.a_all.null();
         } else {
@@ -634,7 +678,7 @@ impl RowSink for ArrowRows {
             self.cname.push(m.cname.as_bytes());
         }
         self.min_ttl.append_option(m.min_ttl.map(i64::from));
-        self.frame_number.append_value(pkt.frame_number as i64);
+        self.frame_number.push(pkt.frame_number as i64);
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
@@ -644,8 +688,8 @@ impl RowSink for ArrowRows {
         // sized for a whole batch once instead.
         let cols: Vec<ArrayRef> = vec![
             self.frame_time.finish(cap, cap * FRAME_TIME_BYTES)?,
-            Arc::new(self.unix_tstamp.finish()),
-            Arc::new(self.frame_len.finish()),
+            column::<Int64Type>(&mut self.unix_tstamp, cap),
+            column::<Int32Type>(&mut self.frame_len, cap),
             self.ip_src.finish(cap, cap * IP_BYTES)?,
             self.ip_dst.finish(cap, cap * IP_BYTES)?,
             self.qry_name.finish(cap, cap * NAME_BYTES)?,
@@ -653,35 +697,20 @@ impl RowSink for ArrowRows {
             Arc::new(self.qry_type.finish()),
             Arc::new(self.qry_rcode.finish()),
             self.dns_a.finish(cap, cap * IP_BYTES)?,
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dst_port.finish()),
+            column::<Int32Type>(&mut self.src_port, cap),
+            column::<Int32Type>(&mut self.dst_port, cap),
             self.transport.finish(cap, cap * 3)?,
-            Arc::new(self.dns_id.finish()),
-            Arc::new(self.dns_qr.finish()),
-            Arc::new(self.ancount.finish()),
+            column::<Int32Type>(&mut self.dns_id, cap),
+            column::<Int32Type>(&mut self.dns_qr, cap),
+            column::<Int32Type>(&mut self.ancount, cap),
             self.a_all.finish(cap, cap * IP_BYTES)?,
             self.aaaa.finish(cap, cap * IP_BYTES)?,
             self.cname.finish(cap, cap * NAME_BYTES)?,
             Arc::new(self.min_ttl.finish()),
-            Arc::new(self.frame_number.finish()),
+            column::<Int64Type>(&mut self.frame_number, cap),
         ];
-        for b in [
-            &mut self.unix_tstamp,
-            &mut self.min_ttl,
-            &mut self.frame_number,
-        ] {
-            *b = Int64Builder::with_capacity(cap);
-        }
-        for b in [
-            &mut self.frame_len,
-            &mut self.qry_type,
-            &mut self.qry_rcode,
-            &mut self.src_port,
-            &mut self.dst_port,
-            &mut self.dns_id,
-            &mut self.dns_qr,
-            &mut self.ancount,
-        ] {
+        self.min_ttl = Int64Builder::with_capacity(cap);
+        for b in [&mut self.qry_type, &mut self.qry_rcode] {
             *b = Int32Builder::with_capacity(cap);
         }
         RecordBatch::try_new(dns_capture_schema(), cols)
