@@ -39,13 +39,19 @@ const MIN_SLOTS: usize = 256;
 /// dictionary, and the Parquet writer merges it with its twin.
 const MAX_PROBES: usize = 8;
 
-/// One slot of a dictionary column's lookup table.
+/// One slot of a dictionary column's lookup table. The entry's place in the dictionary is kept
+/// beside its key, so that a lookup reads the slot and then the bytes it compares, without the
+/// dictionary's offsets in between (the chain of dependent loads is what a lookup costs).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     /// High bits of the value's hash, compared before the bytes.
     tag: u32,
     /// The value's key, or [`Slot::EMPTY`].
     key: i32,
+    /// Where the value starts in the dictionary's bytes.
+    start: u32,
+    /// The value's length in bytes.
+    len: u32,
 }
 
 impl Slot {
@@ -53,7 +59,24 @@ impl Slot {
     const FREE: Slot = Slot {
         tag: 0,
         key: Slot::EMPTY,
+        start: 0,
+        len: 0,
     };
+
+    /// Whether this slot's entry of `values` is `v`.
+    #[inline(always)]
+    fn is(&self, values: &[u8], v: &[u8]) -> bool {
+        self.len as usize == v.len()
+            && values
+                .get(self.start as usize..self.start as usize + v.len())
+                .is_some_and(|e| same_bytes(e, v))
+    }
+
+    /// Whether this slot holds `v` (whose hash has the high bits `tag`) in `values`.
+    #[inline(always)]
+    fn holds(&self, values: &[u8], tag: u32, v: &[u8]) -> bool {
+        self.tag == tag && self.is(values, v)
+    }
 }
 
 /// `a == b` for slices of equal length, without a call to `memcmp` (values are short, and
@@ -138,9 +161,14 @@ struct Dict {
     slots: Vec<Slot>,
     /// Keyed at random per process, like the Parquet writer's own dictionaries.
     seed: u64,
-    /// Key of the value appended last, or [`Slot::EMPTY`]: a value that repeats the row
-    /// before it is found without hashing.
-    last: i32,
+    /// The entry of the value appended last (`key` [`Slot::EMPTY`] at the start of a batch):
+    /// a value that repeats the row before it is found without hashing.
+    last: Slot,
+    /// Whether a value is first compared with the row before's (see [`Dict::reset`]).
+    check_last: bool,
+    /// Values interned in this batch, and how many of them repeated the row before's.
+    interned: u32,
+    repeats: u32,
     /// Whether values are interned (else each one gets a new entry).
     hashing: bool,
     /// Batch ends left before hashing is tried again.
@@ -154,7 +182,10 @@ impl Dict {
             keys: Vec::with_capacity(rows),
             slots: vec![Slot::FREE; MIN_SLOTS],
             seed: std::collections::hash_map::RandomState::new().hash_one(0x5ca1_ab1e_u64),
-            last: Slot::EMPTY,
+            last: Slot::FREE,
+            check_last: true,
+            interned: 0,
+            repeats: 0,
             hashing: true,
             paused: 0,
         }
@@ -166,13 +197,11 @@ impl Dict {
         if !self.hashing {
             return push_entry(values, offsets, v);
         }
-        let entry = |values: &[u8], offsets: &[i32], key: i32| {
-            let k = key as usize;
-            let (a, b) = (offsets[k] as usize, offsets[k + 1] as usize);
-            same_bytes(&values[a..b], v)
-        };
-        if self.last != Slot::EMPTY && entry(values, offsets, self.last) {
-            return self.last;
+        self.interned += 1;
+        let last = self.last;
+        if self.check_last && last.key != Slot::EMPTY && last.is(values, v) {
+            self.repeats += 1;
+            return last.key;
         }
         let h = hash_bytes(v, self.seed);
         let tag = (h >> 32) as u32;
@@ -181,22 +210,24 @@ impl Dict {
         for _ in 0..MAX_PROBES {
             let slot = self.slots[i];
             if slot.key == Slot::EMPTY {
-                let key = push_entry(values, offsets, v);
-                self.slots[i] = Slot { tag, key };
-                self.last = key;
+                let slot = new_entry(values, offsets, v, tag);
+                self.slots[i] = slot;
+                self.last = slot;
                 self.grow(values, offsets);
-                return key;
+                return slot.key;
             }
-            if slot.tag == tag && entry(values, offsets, slot.key) {
-                self.last = slot.key;
+            if slot.holds(values, tag, v) {
+                // Counted also when the comparison with the row before was skipped: that is
+                // how a column shows that the comparison would pay again.
+                self.repeats += u32::from(slot.key == last.key);
+                self.last = slot;
                 return slot.key;
             }
             i = (i + 1) & mask;
         }
-        let key = push_entry(values, offsets, v);
-        self.last = key;
+        self.last = new_entry(values, offsets, v, tag);
         self.grow(values, offsets);
-        key
+        self.last.key
     }
 
     /// After a new entry: doubles the table once it is half full, or stops hashing for this
@@ -218,13 +249,16 @@ impl Dict {
         let mut slots = vec![Slot::FREE; 2 * self.slots.len()];
         let mask = slots.len() - 1;
         for (key, w) in offsets.windows(2).enumerate() {
-            let h = hash_bytes(&values[w[0] as usize..w[1] as usize], self.seed);
+            let (start, end) = (w[0] as usize, w[1] as usize);
+            let h = hash_bytes(&values[start..end], self.seed);
             let mut i = h as usize & mask;
             for _ in 0..MAX_PROBES {
                 if slots[i].key == Slot::EMPTY {
                     slots[i] = Slot {
                         tag: (h >> 32) as u32,
                         key: key as i32,
+                        start: start as u32,
+                        len: (end - start) as u32,
                     };
                     break;
                 }
@@ -234,14 +268,34 @@ impl Dict {
         self.slots = slots;
     }
 
-    /// Readies the table for the next batch, whose dictionary starts empty.
+    /// Readies the table for the next batch, whose dictionary starts empty. A column whose
+    /// values repeated the row before's in fewer than a third of this batch's rows skips that
+    /// comparison in the next batch: it would mostly fail, and it costs a dependent load of
+    /// the dictionary's bytes for every row.
     fn reset(&mut self) {
         self.slots.fill(Slot::FREE);
-        self.last = Slot::EMPTY;
+        self.last = Slot::FREE;
+        if self.interned > 0 {
+            self.check_last = 3 * u64::from(self.repeats) >= u64::from(self.interned);
+        }
+        self.interned = 0;
+        self.repeats = 0;
         if !self.hashing {
             self.paused = self.paused.saturating_sub(1);
             self.hashing = self.paused == 0;
         }
+    }
+}
+
+/// Appends `v` as a new dictionary entry; returns its slot (hash bits `tag`).
+#[inline(always)]
+fn new_entry(values: &mut Vec<u8>, offsets: &mut Vec<i32>, v: &[u8], tag: u32) -> Slot {
+    let start = values.len() as u32;
+    Slot {
+        tag,
+        key: push_entry(values, offsets, v),
+        start,
+        len: v.len() as u32,
     }
 }
 
@@ -493,8 +547,39 @@ mod tests {
     }
 
     #[test]
+    fn the_check_against_the_row_before_follows_the_last_batch() {
+        let mut dict = TextColumn::new(16, 16, true);
+        let check = |c: &TextColumn| c.dict.as_ref().is_some_and(|d| d.check_last);
+        let batch = |c: &mut TextColumn, values: &[&str]| {
+            for v in values {
+                c.append_value(v.as_bytes());
+            }
+            let a = c.finish().unwrap();
+            let expected: Vec<Option<String>> =
+                values.iter().map(|v| Some(v.to_string())).collect();
+            assert_eq!(texts(&a), expected);
+        };
+        assert!(check(&dict));
+        // Values that never repeat the row before: the next batch skips the comparison...
+        let alternating: Vec<&str> = (0..300).map(|i| ["GET", "POST", "HEAD"][i % 3]).collect();
+        batch(&mut dict, &alternating);
+        assert!(!check(&dict));
+        // ...and still finds every value, and counts the repeats it sees through the table.
+        let runs: Vec<&str> = (0..300).map(|i| ["GET", "POST"][i / 100 % 2]).collect();
+        batch(&mut dict, &runs);
+        assert!(check(&dict));
+        batch(&mut dict, &runs);
+        assert!(check(&dict));
+    }
+
+    #[test]
     fn mostly_distinct_columns_stop_hashing_and_resume() {
         let mut dict = TextColumn::new(16, 16, true);
+        // A fixed seed: with a random one, bounded probes gave a few values a twin entry in
+        // about one run of ten.
+        if let Some(d) = dict.dict.as_mut() {
+            d.seed = 7;
+        }
         let entries = |c: &mut TextColumn, n: usize, distinct: usize| {
             for i in 0..n {
                 c.append_value(format!("v{}", i % distinct).as_bytes());
@@ -510,7 +595,8 @@ mod tests {
         for _ in 1..PAUSE_BATCHES {
             entries(&mut dict, 10, 10);
         }
-        // Hashed again.
-        assert_eq!(entries(&mut dict, 4000, 1000), 1000);
+        // Hashed again (probes are bounded: a value may have a twin entry).
+        let distinct = entries(&mut dict, 4000, 1000);
+        assert!((1000..1010).contains(&distinct), "{distinct}");
     }
 }
