@@ -222,7 +222,7 @@ fn with_word_column(
 #[pymethods]
 impl Model {
     #[new]
-    #[pyo3(signature = (source = "flow", topics = 20, alpha = 1.02, beta = 1.001, iterations = 20, seed = 0, optimizer = "em", tolerance = None, top_domains = None, user_domain = None))]
+    #[pyo3(signature = (source = "flow", topics = 20, alpha = 1.02, beta = 1.001, iterations = 20, seed = 0, optimizer = "em", tolerance = None, top_domains = None, user_domain = None, spill_dir = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         source: &str,
@@ -235,6 +235,7 @@ impl Model {
         tolerance: Option<f64>,
         top_domains: Option<&Bound<'_, PyAny>>,
         user_domain: Option<String>,
+        spill_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let optimizer: Optimizer = optimizer.parse().map_err(PyValueError::new_err)?;
         Ok(Model {
@@ -247,6 +248,7 @@ impl Model {
                 seed,
                 optimizer,
                 tolerance,
+                spill_dir,
                 ..LdaConfig::default()
             },
             model: None,

@@ -112,6 +112,17 @@ def test_fit_is_deterministic_and_seeded(day, model):
     assert not other.topics().equals(model.topics())
 
 
+def test_gibbs_state_spilled_to_disk_gives_the_same_model(day, tmp_path):
+    args = dict(topics=5, alpha=0.1, beta=0.01, iterations=5, optimizer="gibbs")
+    memory = spot.FlowModel(**args).fit(day.flows)
+    spilled = spot.FlowModel(**args, spill_dir=tmp_path).fit(day.flows)
+    assert spilled.topics().equals(memory.topics())
+    assert spilled.doc_topics().equals(memory.doc_topics())
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(spot.ModelError, match="no-such-folder"):
+        spot.FlowModel(**args, spill_dir=tmp_path / "no-such-folder").fit(day.flows)
+
+
 def test_topic_tables(model):
     topics = model.topics()
     assert topics.column_names == ["word"] + [f"topic_{k}" for k in range(5)]

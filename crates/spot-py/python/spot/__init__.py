@@ -253,6 +253,8 @@ class Model:
     ``optimizer``: ``"em"`` (Spark's EMLDAOptimizer, Spot's model), ``"online"`` (online
     variational Bayes) or ``"gibbs"`` (collapsed Gibbs: dense up to 128 topics, sparse above; alpha and beta may be below 1).
     ``tolerance``: stop once the training log-likelihood changes by less than this (relative).
+    ``spill_dir``: with ``"gibbs"``, keep the sampler's per-token state in a temporary file in
+    this folder instead of in memory (the same model; memory flat in the number of hosts).
 
     Models pickle (and so broadcast to Spark executors) bit-identically, and save to spot's
     model file (:meth:`save`, :func:`load_model`).
@@ -270,6 +272,7 @@ class Model:
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
         **words: Any,
     ) -> None:
         self._words = {"top_domains": _top(words.pop("top_domains", None)), "user_domain": words.pop("user_domain", None)}
@@ -284,6 +287,7 @@ class Model:
             seed,
             optimizer=optimizer,
             tolerance=tolerance,
+            spill_dir=None if spill_dir is None else os.fspath(spill_dir),
             **self._words,
         )
         self.summary: Optional[Summary] = None
@@ -486,8 +490,11 @@ class FlowModel(Model):
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
     ) -> None:
-        super().__init__(topics, alpha, beta, iterations, seed, optimizer=optimizer, tolerance=tolerance)
+        super().__init__(
+            topics, alpha, beta, iterations, seed, optimizer=optimizer, tolerance=tolerance, spill_dir=spill_dir
+        )
 
     def fit(
         self,
@@ -563,6 +570,7 @@ class DnsModel(Model):
         tolerance: Optional[float] = None,
         top_domains: TopDomains = None,
         user_domain: Optional[str] = None,
+        spill_dir: Optional[PathLike] = None,
     ) -> None:
         super().__init__(
             topics,
@@ -572,6 +580,7 @@ class DnsModel(Model):
             seed,
             optimizer=optimizer,
             tolerance=tolerance,
+            spill_dir=spill_dir,
             top_domains=top_domains,
             user_domain=user_domain,
         )
@@ -596,6 +605,7 @@ class ProxyModel(Model):
         tolerance: Optional[float] = None,
         top_domains: TopDomains = None,
         user_domain: Optional[str] = None,
+        spill_dir: Optional[PathLike] = None,
     ) -> None:
         super().__init__(
             topics,
@@ -605,6 +615,7 @@ class ProxyModel(Model):
             seed,
             optimizer=optimizer,
             tolerance=tolerance,
+            spill_dir=spill_dir,
             top_domains=top_domains,
             user_domain=user_domain,
         )

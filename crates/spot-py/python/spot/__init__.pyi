@@ -72,6 +72,7 @@ class Model:
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
         **words: Any,
     ) -> None: ...
     def fit(
@@ -130,6 +131,7 @@ class FlowModel(Model):
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
     ) -> None: ...
     def fit(  # type: ignore[override]
         self,
@@ -162,6 +164,7 @@ class DnsModel(Model):
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
         top_domains: TopDomains = None,
         user_domain: Optional[str] = None,
     ) -> None: ...
@@ -177,6 +180,7 @@ class ProxyModel(Model):
         *,
         optimizer: str = "em",
         tolerance: Optional[float] = None,
+        spill_dir: Optional[PathLike] = None,
         top_domains: TopDomains = None,
         user_domain: Optional[str] = None,
     ) -> None: ...

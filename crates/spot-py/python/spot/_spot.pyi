@@ -45,6 +45,7 @@ class Model:
         tolerance: Optional[float] = None,
         top_domains: _TopDomains = None,
         user_domain: Optional[str] = None,
+        spill_dir: Optional[str] = None,
     ) -> None: ...
     def fit(
         self,
