@@ -1,6 +1,8 @@
 //! Classic libpcap files: a 24-byte header, then 16-byte record headers each followed by the
 //! captured bytes. Magic `a1b2c3d4` (µs) or `a1b23c4d` (ns), in either byte order.
 
+use std::ops::Range;
+
 use super::{Endian, MAX_RECORD_LEN, PacketMeta, Source};
 use crate::error::Result;
 
@@ -64,23 +66,31 @@ impl PcapState {
     #[inline(always)]
     pub(crate) fn in_place(&self, file: &[u8], at: usize) -> Option<(PacketMeta, usize)> {
         let h: &[u8; 16] = file.get(at..at + 16)?.try_into().ok()?;
-        let (ts_sec, ts_nsec, incl, orig_len) = self.record_header(h);
+        let header = self.record_header(h);
+        let incl = header.2;
         let data = at + 16..at + 16 + incl;
         if incl > MAX_RECORD_LEN || data.end > file.len() {
             return None;
         }
         let end = data.end;
-        Some((
-            PacketMeta {
-                ts_sec,
-                ts_nsec,
-                orig_len,
-                link_type: self.link_type,
-                data,
-                in_block: true,
-            },
-            end,
-        ))
+        Some((self.packet(header, data), end))
+    }
+
+    /// The packet of a record with this header, whose bytes lie at `data` in the block.
+    #[inline(always)]
+    fn packet(
+        &self,
+        (ts_sec, ts_nsec, _, orig_len): (i64, u32, usize, u32),
+        data: Range<usize>,
+    ) -> PacketMeta {
+        PacketMeta {
+            ts_sec,
+            ts_nsec,
+            orig_len,
+            link_type: self.link_type,
+            data,
+            in_block: true,
+        }
     }
 
     pub(crate) fn next(
@@ -95,7 +105,8 @@ impl PcapState {
             return Ok(None);
         };
         let h: &[u8; 16] = src.block()[head].try_into().unwrap_or(&[0; 16]);
-        let (ts_sec, ts_nsec, incl, orig_len) = self.record_header(h);
+        let header = self.record_header(h);
+        let incl = header.2;
         if incl > MAX_RECORD_LEN {
             return Err(src.error_at(
                 at,
@@ -104,13 +115,6 @@ impl PcapState {
             ));
         }
         let data = src.take_required(incl, frame)?;
-        Ok(Some(PacketMeta {
-            ts_sec,
-            ts_nsec,
-            orig_len,
-            link_type: self.link_type,
-            data,
-            in_block: true,
-        }))
+        Ok(Some(self.packet(header, data)))
     }
 }
