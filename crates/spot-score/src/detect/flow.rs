@@ -956,6 +956,11 @@ mod tests {
         (s, b)
     }
 
+    /// True when the detector flags none of these flows.
+    fn silent(d: &mut dyn Detector, flows: &[F]) -> bool {
+        run(d, flows).0.iter().all(|x| *x == 0.0)
+    }
+
     /// A deterministic pseudo-random sequence for benign noise.
     fn noise(i: u64, m: u64) -> i64 {
         ((i.wrapping_mul(6364136223846793005)
@@ -991,30 +996,15 @@ mod tests {
         let busy: Vec<F> = (0..500)
             .map(|i| (i, "10.1.0.5", "10.0.1.20", 40000 + i as i32, 445, 2, 80))
             .collect();
-        assert!(
-            run(&mut ScanDetector::default(), &busy)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut ScanDetector::default(), &busy));
         let payloads: Vec<F> = (1..=150)
             .map(|p| (p as i64, "10.1.0.5", "10.0.1.20", 50000, p, 20, 30_000))
             .collect();
-        assert!(
-            run(&mut ScanDetector::default(), &payloads)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut ScanDetector::default(), &payloads));
         let few: Vec<F> = (1..=50)
             .map(|p| (p as i64, "10.1.0.5", "10.0.1.20", 50000, p, 1, 44))
             .collect();
-        assert!(
-            run(&mut ScanDetector::default(), &few)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut ScanDetector::default(), &few));
     }
 
     #[test]
@@ -1058,32 +1048,17 @@ mod tests {
                 )
             })
             .collect();
-        assert!(
-            run(&mut BeaconDetector::default(), &browsing)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BeaconDetector::default(), &browsing));
         // Perfectly regular, but to an internal server (time sync, monitoring).
         let ntp: Vec<F> = (0..100)
             .map(|i| (i * 3600, "10.1.0.7", "10.0.0.10", 123, 123, 1, 76))
             .collect();
-        assert!(
-            run(&mut BeaconDetector::default(), &ntp)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BeaconDetector::default(), &ntp));
         // Too few connections to judge.
         let few: Vec<F> = (0..10)
             .map(|i| (i * 60, "10.1.0.7", "203.0.113.9", 50000, 8080, 3, 300))
             .collect();
-        assert!(
-            run(&mut BeaconDetector::default(), &few)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BeaconDetector::default(), &few));
     }
 
     #[test]
@@ -1155,12 +1130,7 @@ mod tests {
             ),
             (0, "10.1.0.8", "198.51.100.1", 50001, 443, 1_000, 50_000),
         ];
-        assert!(
-            run(&mut UploadDetector::default(), &flows)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut UploadDetector::default(), &flows));
     }
 
     /// `batch` with the protocol of each row replaced.
@@ -1204,12 +1174,7 @@ mod tests {
         );
         // Fewer hosts than the threshold: nothing.
         let few: Vec<F> = flows[..40].to_vec();
-        assert!(
-            run(&mut ScanDetector::default(), &few)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut ScanDetector::default(), &few));
     }
 
     #[test]
@@ -1234,12 +1199,7 @@ mod tests {
                 3_000_000_000,
             ),
         ];
-        assert!(
-            run(&mut UploadDetector::default(), &flows)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut UploadDetector::default(), &flows));
     }
 
     #[test]
@@ -1321,30 +1281,15 @@ mod tests {
         let spread: Vec<F> = (0..100)
             .map(|i| (i * 864, "10.1.0.3", "10.0.0.22", 40000, 22, 12, 2_300))
             .collect();
-        assert!(
-            run(&mut BruteForceDetector::default(), &spread)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BruteForceDetector::default(), &spread));
         let web: Vec<F> = (0..100)
             .map(|i| (i * 5, "10.1.0.3", "10.0.2.80", 40000, 443, 12, 2_300))
             .collect();
-        assert!(
-            run(&mut BruteForceDetector::default(), &web)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BruteForceDetector::default(), &web));
         let sessions: Vec<F> = (0..100)
             .map(|i| (i * 5, "10.1.0.3", "10.0.0.22", 40000, 22, 300, 200_000))
             .collect();
-        assert!(
-            run(&mut BruteForceDetector::default(), &sessions)
-                .0
-                .iter()
-                .all(|x| *x == 0.0)
-        );
+        assert!(silent(&mut BruteForceDetector::default(), &sessions));
     }
 
     #[test]
