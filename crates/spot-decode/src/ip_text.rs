@@ -6,6 +6,18 @@ use std::net::IpAddr;
 /// Lowercase hexadecimal digits.
 pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The two lowercase hexadecimal digits of every byte value, as the little-endian bytes of a
+/// `u16` (the high digit first in memory).
+const HEX_PAIRS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = HEX[i >> 4] as u16 | (HEX[i & 15] as u16) << 8;
+        i += 1;
+    }
+    t
+};
+
 /// The decimal text of every byte value, each in a 3-byte slot (padded with spaces).
 const OCTET_SLOTS: [u8; 768] = {
     let mut t = [b' '; 768];
@@ -82,6 +94,7 @@ pub(crate) fn ipv4_text(a: std::net::Ipv4Addr) -> ([u8; 16], usize) {
 }
 
 /// Appends an IPv4 address in dotted decimal.
+#[cfg(test)]
 pub(crate) fn push_ipv4_bytes(out: &mut Vec<u8>, a: std::net::Ipv4Addr) {
     let (t, n) = ipv4_text(a);
     // A fixed-size copy (stores, no call to `memcpy` for a variable length), then the length.
@@ -115,20 +128,14 @@ pub(crate) fn push_ipv6(out: &mut String, v6: std::net::Ipv6Addr) {
     out.push_str(std::str::from_utf8(&t[..n]).unwrap_or_default());
 }
 
-/// Appends an IPv6 address as text (see [`ipv6_text`]).
-pub(crate) fn push_ipv6_bytes(out: &mut Vec<u8>, v6: std::net::Ipv6Addr) {
-    let (t, n) = ipv6_text(v6);
-    let at = out.len();
-    out.extend_from_slice(&t);
-    out.truncate(at + n);
-}
-
 /// An IPv6 address as `Ipv6Addr`'s `Display` writes it (RFC 5952: lowercase, the first
 /// longest run of two or more zero groups as `::`, IPv4-mapped addresses as `::ffff:a.b.c.d`),
 /// without the formatting machinery: the text is the first `len` bytes of the array (at most
-/// 39), which callers may copy whole.
-pub(crate) fn ipv6_text(v6: std::net::Ipv6Addr) -> ([u8; 40], usize) {
-    let mut t = [0u8; 40];
+/// 39), which callers may copy whole. The array has room for the 4-byte stores of hex groups
+/// past the text's end.
+#[inline]
+pub(crate) fn ipv6_text(v6: std::net::Ipv6Addr) -> ([u8; 44], usize) {
+    let mut t = [0u8; 44];
     if let Some(v4) = v6.to_ipv4_mapped() {
         t[..7].copy_from_slice(b"::ffff:");
         let (text, len) = ipv4_text(v4);
@@ -151,18 +158,21 @@ pub(crate) fn ipv6_text(v6: std::net::Ipv6Addr) -> ([u8; 40], usize) {
         }
     }
     // Groups `from..to`, joined by `:`, written at `n`; returns the new end.
-    let groups = |t: &mut [u8; 40], mut n: usize, from: usize, to: usize| {
+    let groups = |t: &mut [u8; 44], mut n: usize, from: usize, to: usize| {
         for (i, &x) in g[from..to].iter().enumerate() {
             if i > 0 {
                 t[n] = b':';
                 n += 1;
             }
-            // Hex digits without leading zeros, at least one.
+            // Hex digits without leading zeros, at least one: the four digits are formed in
+            // a register, the leading zeros shifted out and the rest stored at once (a
+            // digit loop of random length mispredicts).
             let digits = ((19 - x.leading_zeros() as usize) / 4).max(1);
-            for d in (0..digits).rev() {
-                t[n] = HEX[((x >> (4 * d)) & 15) as usize];
-                n += 1;
-            }
+            let w =
+                HEX_PAIRS[(x >> 8) as usize] as u32 | (HEX_PAIRS[(x & 0xff) as usize] as u32) << 16;
+            // A group starts at 38 at most (the text ends by 39), so 4 bytes fit.
+            t[n..n + 4].copy_from_slice(&(w >> (8 * (4 - digits))).to_le_bytes());
+            n += digits;
         }
         n
     };

@@ -435,6 +435,13 @@ pub trait Visitor {
     /// (a malformed one is an error all the same) but does not spell them out: such names
     /// arrive empty, which saves most of the parsing of a typical response.
     const ALL_NAMES: bool = true;
+    /// Whether [`Visitor::record`] reads the data of records other than A, AAAA and CNAME
+    /// (NS, PTR, MX, TXT, SRV, SOA, OPT and every other type). When `false` the parser checks
+    /// only the framing of those records (the owner name, then type, class, TTL and a data
+    /// length that stays within the message), not what their data holds: such records arrive
+    /// as [`RDataRef::Other`] with their data length, and a message whose only damage lies
+    /// inside such data is not an error. A, AAAA and CNAME data is checked in full either way.
+    const ALL_DATA: bool = true;
     /// One question.
     fn question(&mut self, _name: &str, _qtype: u16, _qclass: u16) {}
     /// One resource record.
@@ -497,14 +504,63 @@ impl Parser {
             self.owner.clear();
             skip_name_noted(cur.msg, cur.pos, &mut self.known)?
         };
-        let rtype = cur.u16()?;
-        let class = cur.u16()?;
-        let ttl = cur.u32()?;
-        let rdlen = cur.u16()? as usize;
+        // Type, class, TTL and data length in one read; when they run past the end, the
+        // field reads say which one does.
+        let (rtype, class, ttl, rdlen) = match cur.msg.get(cur.pos..cur.pos + 10) {
+            Some(f) => {
+                cur.pos += 10;
+                (
+                    u16::from_be_bytes([f[0], f[1]]),
+                    u16::from_be_bytes([f[2], f[3]]),
+                    u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+                    u16::from_be_bytes([f[8], f[9]]) as usize,
+                )
+            }
+            None => (cur.u16()?, cur.u16()?, cur.u32()?, cur.u16()? as usize),
+        };
         let start = cur.pos;
         let end = start + rdlen;
-        if end > cur.msg.len() {
+        let Some(raw) = cur.msg.get(start..end) else {
             return Err(DnsError::Truncated { at: start });
+        };
+        // The most common records, whole: an address of the right length.
+        let address = match (rtype, raw.len()) {
+            (1, 4) => Some(RDataRef::A(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))),
+            (28, 16) => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(raw);
+                Some(RDataRef::Aaaa(Ipv6Addr::from(b)))
+            }
+            _ => None,
+        };
+        if let Some(data) = address {
+            cur.pos = end;
+            v.record(
+                section,
+                &RecordRef {
+                    name: ascii(&self.owner),
+                    rtype,
+                    class,
+                    ttl,
+                    data,
+                },
+            );
+            return Ok(());
+        }
+        if !V::ALL_DATA && !matches!(rtype, 1 | 5 | 28) {
+            // Data the visitor does not read: its bounds are checked (above), not its layout.
+            cur.pos = end;
+            v.record(
+                section,
+                &RecordRef {
+                    name: ascii(&self.owner),
+                    rtype,
+                    class,
+                    ttl,
+                    data: RDataRef::Other(rdlen as u16),
+                },
+            );
+            return Ok(());
         }
         let bad = DnsError::BadRdata { at: start, rtype };
         let msg = cur.msg;
@@ -1115,6 +1171,126 @@ mod tests {
                 assert_eq!(kinds, lean.0);
             }
         }
+    }
+
+    /// A visitor that reads A, AAAA and CNAME data only (as the reader's rows).
+    #[derive(Default)]
+    struct Framing(Vec<(Section, u16, u32, String)>);
+    impl Visitor for Framing {
+        const ALL_NAMES: bool = false;
+        const ALL_DATA: bool = false;
+        fn record(&mut self, section: Section, r: &RecordRef<'_>) {
+            let data = match r.data {
+                RDataRef::A(a) => a.to_string(),
+                RDataRef::Aaaa(a) => a.to_string(),
+                RDataRef::Cname(n) => n.to_string(),
+                RDataRef::Other(len) => format!("{len}"),
+                other => panic!("read data the visitor does not want: {other:?}"),
+            };
+            self.0.push((section, r.rtype, r.ttl, data));
+        }
+    }
+
+    #[test]
+    fn framing_only_accepts_what_the_full_parse_does_and_damaged_unread_data() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut m = header(7, 0x8180, [1, 3, 1, 2]);
+        m.extend(labels("www.example.com"));
+        m.extend([0, 1, 0, 1]);
+        m.extend(rr(&[0xc0, 12], 5, 1, 300, &labels("host.example.com")));
+        m.extend(rr(&[0xc0, 12], 1, 1, 30, &[10, 0, 0, 1]));
+        m.extend(rr(
+            &[0xc0, 12],
+            28,
+            1,
+            40,
+            &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        ));
+        let mut soa = labels("ns.example.com");
+        soa.extend([0xc0, 16]);
+        soa.extend([0u8; 20]);
+        m.extend(rr(&[0xc0, 16], 6, 1, 900, &soa));
+        m.extend(rr(&[0xc0, 12], 15, 1, 60, &[0, 10, 0xc0, 16]));
+        m.extend(rr(&[0], 41, 1232, 0, &[0, 10, 0, 2, 1, 2]));
+        let (mut accepted_more, mut same) = (0, 0);
+        for round in 0..20_000 {
+            let mut d = m.clone();
+            for _ in 0..(round % 4) {
+                let r = next();
+                let at = (r as usize) % d.len();
+                d[at] = match r >> 32 & 3 {
+                    0 => 0xc0,
+                    1 => (r >> 40) as u8 & 0x3f,
+                    _ => (r >> 40) as u8,
+                };
+            }
+            if round % 7 == 0 {
+                d.truncate((next() as usize) % d.len());
+            }
+            let full = Message::parse(&d);
+            let mut framing = Framing::default();
+            let h = Parser::default().visit(&d, &mut framing);
+            match full {
+                // Whatever the full parse accepts, with the same records and the same data
+                // of the types read.
+                Ok(f) => {
+                    assert_eq!(h, Ok(f.header), "{d:?}");
+                    let want: Vec<_> = [
+                        (Section::Answer, &f.answers),
+                        (Section::Authority, &f.authorities),
+                        (Section::Additional, &f.additionals),
+                    ]
+                    .into_iter()
+                    .flat_map(|(s, rs)| rs.iter().map(move |r| (s, r)))
+                    .map(|(s, r)| {
+                        let data = match &r.data {
+                            RData::A(a) => a.to_string(),
+                            RData::Aaaa(a) => a.to_string(),
+                            RData::Cname(n) => n.clone(),
+                            _ => String::new(),
+                        };
+                        (s, r.rtype, r.ttl, data)
+                    })
+                    .collect();
+                    assert_eq!(want.len(), framing.0.len(), "{d:?}");
+                    for (w, got) in want.iter().zip(&framing.0) {
+                        assert_eq!((w.0, w.1, w.2), (got.0, got.1, got.2), "{d:?}");
+                        if matches!(w.1, 1 | 5 | 28) {
+                            assert_eq!(w.3, got.3, "{d:?}");
+                        }
+                    }
+                    same += 1;
+                }
+                // Damage the full parse finds is found too, unless it lies only inside the
+                // data of the types not read.
+                Err(_) => accepted_more += h.is_ok() as usize,
+            }
+        }
+        assert!(same > 1000 && accepted_more > 100, "{same} {accepted_more}");
+        // A SOA whose names point forwards: malformed to the full parse, not to framing.
+        let mut m = header(1, 0x8183, [0, 0, 1, 0]);
+        let mut soa = vec![0xc0, 0x40, 0xc0, 0x40];
+        soa.extend([0u8; 20]);
+        m.extend(rr(&[0], 6, 1, 60, &soa));
+        assert!(matches!(
+            Message::parse(&m),
+            Err(DnsError::BadPointer { .. })
+        ));
+        let mut framing = Framing::default();
+        assert!(Parser::default().visit(&m, &mut framing).is_ok());
+        assert_eq!(framing.0, [(Section::Authority, 6, 60, "24".to_string())]);
+        // Its data length past the end stays an error.
+        m.truncate(m.len() - 1);
+        assert!(matches!(
+            Parser::default().visit(&m, &mut Framing::default()),
+            Err(DnsError::Truncated { .. })
+        ));
     }
 
     #[test]

@@ -149,7 +149,11 @@ pub enum DnsSkipReason {
     NotDnsPort,
     /// A TCP segment that completed no DNS message (handshake, ACK, first part of a message).
     TcpNoMessage,
-    /// A DNS message that could not be parsed.
+    /// A DNS message that could not be parsed: a damaged header, question, record framing
+    /// (owner name, type, class, TTL, a data length past the message's end) or data of an A,
+    /// AAAA or CNAME record (which the row shows). The data of other record types, which no
+    /// column shows (NS, PTR, MX, TXT, SRV, SOA, OPT...), is checked for its bounds only, not
+    /// its layout: [`crate::dns::Message::parse`] checks everything.
     MalformedDns,
     /// A query, when only responses are kept (told by the header; its body is not parsed).
     Query,

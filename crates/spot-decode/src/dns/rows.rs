@@ -9,10 +9,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, ArrowPrimitiveType, Int32Builder, Int64Builder, NullBufferBuilder, PrimitiveArray,
-    RecordBatch, StringArray,
+    ArrayRef, ArrowPrimitiveType, NullBufferBuilder, PrimitiveArray, RecordBatch, StringArray,
 };
-use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::Schema;
 use arrow::datatypes::{Int32Type, Int64Type};
 use arrow::error::ArrowError;
@@ -22,7 +21,7 @@ use super::message::{Header, RDataRef, RecordRef, Section, Visitor};
 use super::reader::dns_capture_schema;
 use crate::capture::Packet;
 use crate::csv_writer;
-use crate::ip_text::{HEX, ipv4_word, ipv6_text, push_ipv4_bytes, push_ipv6_bytes};
+use crate::ip_text::{HEX, ipv4_word, ipv6_text};
 
 /// Where a DNS message came from.
 pub(super) struct Origin<'p> {
@@ -70,6 +69,8 @@ impl MsgFields {
 impl Visitor for MsgFields {
     // Rows keep the question name and CNAME targets only.
     const ALL_NAMES: bool = false;
+    // Rows show A, AAAA and CNAME data only: other records are checked for their framing.
+    const ALL_DATA: bool = false;
 
     fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
         if !self.has_question {
@@ -260,6 +261,19 @@ impl FrameTime {
         out.extend_from_slice(&Self::tail(nsec));
     }
 
+    /// Writes the time as text (as [`FrameTime::push`]).
+    #[inline]
+    fn put_text(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
+        self.at(sec);
+        let n = self.text.len();
+        if n <= self.text_fixed.len() {
+            row.fixed(&self.text_fixed, n);
+        } else {
+            row.bytes(&self.text);
+        }
+        row.word(Self::tail_word(nsec), 14);
+    }
+
     /// Writes the time as a CSV field.
     fn put_csv(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
         self.at(sec);
@@ -300,9 +314,11 @@ struct Row<'a> {
 /// Writes `src` at the start of `dst` (as many bytes as both have).
 #[inline(always)]
 fn put(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
-    for (d, &s) in dst.iter_mut().zip(src) {
-        d.write(s);
-    }
+    let n = dst.len().min(src.len());
+    // SAFETY: both slices hold at least `n` bytes, and a `&mut` slice overlaps no other
+    // borrow. (A loop of single-byte writes was compiled as such, byte by byte, even for
+    // fixed sizes; this is one copy, of a constant size where the callers' sizes are.)
+    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<u8>(), n) }
 }
 
 impl<'a> Row<'a> {
@@ -404,23 +420,6 @@ impl<'a> Row<'a> {
         self.at += len.min(16);
     }
 
-    fn ipv4(&mut self, a: Ipv4Addr) {
-        let (w, n) = ipv4_word(a);
-        self.word(w, n);
-    }
-
-    fn ip(&mut self, ip: IpAddr) {
-        match ip {
-            IpAddr::V4(a) => self.ipv4(a),
-            IpAddr::V6(a) => self.ipv6(a),
-        }
-    }
-
-    fn ipv6(&mut self, a: Ipv6Addr) {
-        let (t, n) = ipv6_text(a);
-        self.fixed(&t, n);
-    }
-
     /// A CSV field, quoted if it needs to be.
     fn field(&mut self, v: &[u8]) {
         // The same test as `csv_writer::needs_quotes`, without early exit: names are short,
@@ -440,24 +439,6 @@ impl<'a> Row<'a> {
     fn end(self) {
         // SAFETY: the bytes below `at` are written (the invariant of `at`).
         unsafe { self.buf.set_len(self.at) };
-    }
-}
-
-/// Appends an address as text.
-fn push_ip(out: &mut Vec<u8>, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(a) => push_ipv4_bytes(out, a),
-        IpAddr::V6(a) => push_ipv6_bytes(out, a),
-    }
-}
-
-/// Appends addresses joined by `|`.
-fn push_joined<T: Copy>(out: &mut Vec<u8>, ips: &[T], one: impl Fn(&mut Vec<u8>, T)) {
-    for (i, &ip) in ips.iter().enumerate() {
-        if i > 0 {
-            out.push(b'|');
-        }
-        one(out, ip);
     }
 }
 
@@ -508,106 +489,243 @@ impl StrCol {
     fn finish(&mut self, rows: usize, bytes: usize) -> Result<ArrayRef, ArrowError> {
         let mut next = StrCol::with_capacity(rows, bytes);
         std::mem::swap(self, &mut next);
-        let values = next.offsets.len() - 1;
-        // Checks that the offsets start at 0 and never decrease.
-        let offsets = OffsetBuffer::new(next.offsets.into());
-        let nulls = next.nulls.finish();
-        debug_assert!(next.values.is_ascii());
-        let ends: &[i32] = &offsets;
-        if ends
-            .last()
-            .is_none_or(|&end| end as usize != next.values.len())
-            || nulls.as_ref().is_some_and(|n| n.len() != values)
-        {
-            return Err(ArrowError::InvalidArgumentError(
-                "a DNS string column outgrew its offsets".into(),
-            ));
-        }
-        // SAFETY: the offsets start at 0 and never decrease (each is the length of `values`
-        // when a value ended), the last is `values.len()`, and there is one null bit per value
-        // (checked above); the values are ASCII, hence UTF-8 at every offset: every byte
-        // written into a `StrCol` is a name built by the parser (printable ASCII and `\xHH`
-        // escapes), the text of an address, number or time, or a fixed ASCII word. Checking
-        // them again (`try_new`) cost 5 % of decoding.
-        Ok(Arc::new(unsafe {
-            StringArray::new_unchecked(offsets, Buffer::from_vec(next.values), nulls)
-        }))
+        string_array(next.values, next.offsets, next.nulls.finish())
     }
 }
 
-/// A column without nulls from its values (no copy), leaving an empty vector for `cap` rows.
-fn column<T: ArrowPrimitiveType>(values: &mut Vec<T::Native>, cap: usize) -> ArrayRef {
+/// A column from its values (no copy) and nulls, leaving an empty vector for `cap` rows.
+fn column<T: ArrowPrimitiveType>(
+    values: &mut Vec<T::Native>,
+    cap: usize,
+    nulls: Option<NullBuffer>,
+) -> ArrayRef {
     let v = std::mem::replace(values, Vec::with_capacity(cap));
-    Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), None))
+    Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), nulls))
 }
 
-/// Column builders of one record batch (plain vectors for the columns that are never null).
+/// The null buffer of `n` values whose validity `valid` tells; `None` when none is null.
+fn nulls_from(n: usize, valid: impl FnMut(usize) -> bool) -> Option<NullBuffer> {
+    Some(NullBuffer::new(BooleanBuffer::collect_bool(n, valid))).filter(|b| b.null_count() > 0)
+}
+
+/// A string column of `rows` values written by `each` (nothing for a null), in one loop over
+/// a buffer sized for `bytes_per_row` bytes per row.
+fn text_column(
+    rows: usize,
+    bytes_per_row: usize,
+    nulls: Option<NullBuffer>,
+    mut each: impl FnMut(usize, &mut Row<'_>),
+) -> Result<ArrayRef, ArrowError> {
+    let mut values = Vec::with_capacity(rows * bytes_per_row);
+    let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
+    offsets.push(0);
+    let mut r = Row::start(&mut values);
+    for i in 0..rows {
+        each(i, &mut r);
+        // Checked below: a wrapped offset would fail the length test.
+        offsets.push(r.at as i32);
+    }
+    r.end();
+    string_array(values, offsets, nulls)
+}
+
+/// A string array from its parts, checked for what `StringArray::new` would check but the
+/// UTF-8 of the values (see the safety note).
+fn string_array(
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    nulls: Option<NullBuffer>,
+) -> Result<ArrayRef, ArrowError> {
+    let rows = offsets.len() - 1;
+    if i32::try_from(values.len()).is_err()
+        || offsets
+            .last()
+            .is_none_or(|&end| end as usize != values.len())
+        || nulls.as_ref().is_some_and(|n| n.len() != rows)
+    {
+        return Err(ArrowError::InvalidArgumentError(
+            "a DNS string column outgrew its offsets".into(),
+        ));
+    }
+    // Checks that the offsets start at 0 and never decrease.
+    let offsets = OffsetBuffer::new(offsets.into());
+    debug_assert!(values.is_ascii());
+    // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (checked), and
+    // there is one null bit per value (checked); the values are ASCII, hence UTF-8 at every
+    // offset: every byte written is a name built by the parser (printable ASCII and `\xHH`
+    // escapes), the text of an address, number or time, or a fixed ASCII word. Checking them
+    // again (`try_new`) cost 5 % of decoding.
+    Ok(Arc::new(unsafe {
+        StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
+    }))
+}
+
+/// Slots of [`Ipv4Cache`] (a power of two). The caches serve the source addresses (the few
+/// resolvers that send the responses); those of clients and answers are formatted each
+/// time, as they repeat far less (a cache that mostly misses costs more than it saves).
+const IPV4_SLOTS: usize = 1 << 11;
+/// Slots of [`Ipv6Cache`] (a power of two).
+const IPV6_SLOTS: usize = 1 << 10;
+
+/// The text of IPv4 addresses formatted lately, direct-mapped by a hash of the address:
+/// resolvers and clients come back row after row. Every slot holds a true pair (address,
+/// text) from the start (`0.0.0.0`), so a lookup needs no valid bit.
+struct Ipv4Cache {
+    slots: Box<[(u32, u32, u128)]>,
+}
+
+impl Default for Ipv4Cache {
+    fn default() -> Self {
+        let (w, n) = ipv4_word(Ipv4Addr::UNSPECIFIED);
+        Ipv4Cache {
+            slots: vec![(0, n as u32, w); IPV4_SLOTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl Ipv4Cache {
+    /// The text of `a`: see [`ipv4_word`].
+    #[inline]
+    fn get(&mut self, a: Ipv4Addr) -> (u128, usize) {
+        let k = a.to_bits();
+        let i = (k.wrapping_mul(0x9e37_79b1) >> (32 - IPV4_SLOTS.trailing_zeros())) as usize;
+        let slot = &mut self.slots[i & (IPV4_SLOTS - 1)];
+        if slot.0 != k {
+            let (w, n) = ipv4_word(a);
+            *slot = (k, n as u32, w);
+        }
+        (slot.2, slot.1 as usize)
+    }
+}
+
+/// [`Ipv4Cache`] for IPv6 addresses (their text costs far more to make).
+struct Ipv6Cache {
+    slots: Box<[(u128, [u8; 44], usize)]>,
+}
+
+impl Default for Ipv6Cache {
+    fn default() -> Self {
+        let (t, n) = ipv6_text(Ipv6Addr::UNSPECIFIED);
+        Ipv6Cache {
+            slots: vec![(0, t, n); IPV6_SLOTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl Ipv6Cache {
+    /// The text of `a`: see [`ipv6_text`].
+    #[inline]
+    fn get(&mut self, a: Ipv6Addr) -> (&[u8; 44], usize) {
+        let k = a.to_bits();
+        let h = ((k >> 64) as u64 ^ k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let i = (h >> (64 - IPV6_SLOTS.trailing_zeros())) as usize;
+        let slot = &mut self.slots[i & (IPV6_SLOTS - 1)];
+        if slot.0 != k {
+            let (t, n) = ipv6_text(a);
+            *slot = (k, t, n);
+        }
+        (&slot.1, slot.2)
+    }
+}
+
+/// Writes an address as text, through the caches.
+#[inline(always)]
+fn put_ip(r: &mut Row<'_>, ip: IpAddr, v4: &mut Ipv4Cache, v6: &mut Ipv6Cache) {
+    match ip {
+        IpAddr::V4(a) => {
+            let (w, n) = v4.get(a);
+            r.word(w, n);
+        }
+        IpAddr::V6(a) => {
+            let (t, n) = v6.get(a);
+            r.fixed(t, n);
+        }
+    }
+}
+
+/// The rows of one record batch, kept as numbers while rows are added (addresses, times,
+/// classes, the transport): each text column is then made in one loop when the batch is
+/// finished, with caches for the text that repeats (addresses, the time up to its second).
+/// Names are copied into their columns as rows come, from the parser's buffers.
 pub(super) struct ArrowRows {
     len: usize,
     /// Rows per batch the builders are sized for.
     cap: usize,
-    frame_time: StrCol,
-    unix_tstamp: Vec<i64>,
+    ts_sec: Vec<i64>,
+    ts_nsec: Vec<u32>,
     frame_len: Vec<i32>,
-    ip_src: StrCol,
-    ip_dst: StrCol,
+    src: Vec<IpAddr>,
+    dst: Vec<IpAddr>,
+    /// Whether the message has a question (else name, class and type are null).
+    has_question: Vec<bool>,
     qry_name: StrCol,
-    qry_class: StrCol,
-    qry_type: Int32Builder,
-    qry_rcode: Int32Builder,
-    dns_a: StrCol,
+    qclass: Vec<u16>,
+    qry_type: Vec<i32>,
+    /// The header's rcode, null for queries (`dns_qr` 0).
+    rcode: Vec<i32>,
+    /// A addresses of all rows, and where each row's end.
+    a: Vec<Ipv4Addr>,
+    a_end: Vec<u32>,
+    /// AAAA addresses of all rows, and where each row's end.
+    aaaa: Vec<Ipv6Addr>,
+    aaaa_end: Vec<u32>,
     src_port: Vec<i32>,
     dst_port: Vec<i32>,
-    transport: StrCol,
+    tcp: Vec<bool>,
     dns_id: Vec<i32>,
     dns_qr: Vec<i32>,
     ancount: Vec<i32>,
-    a_all: StrCol,
-    aaaa: StrCol,
     cname: StrCol,
-    min_ttl: Int64Builder,
+    min_ttl: Vec<i64>,
+    has_ttl: Vec<bool>,
     frame_number: Vec<i64>,
     time: FrameTime,
+    v4: Ipv4Cache,
+    v6: Ipv6Cache,
 }
 
 /// Bytes per row each string column is sized for.
 const FRAME_TIME_BYTES: usize = 36;
 const IP_BYTES: usize = 15;
 const NAME_BYTES: usize = 24;
-const SHORT_BYTES: usize = 6;
 
 impl RowSink for ArrowRows {
     type Out = RecordBatch;
 
     fn with_capacity(cap: usize) -> Self {
-        let s = |bytes: usize| StrCol::with_capacity(cap, cap * bytes);
-        let i32b = || Int32Builder::with_capacity(cap);
-        let i64b = || Int64Builder::with_capacity(cap);
+        fn v<T>(cap: usize) -> Vec<T> {
+            Vec::with_capacity(cap)
+        }
         ArrowRows {
             len: 0,
             cap,
-            frame_time: s(FRAME_TIME_BYTES),
-            unix_tstamp: Vec::with_capacity(cap),
-            frame_len: Vec::with_capacity(cap),
-            ip_src: s(IP_BYTES),
-            ip_dst: s(IP_BYTES),
-            qry_name: s(NAME_BYTES),
-            qry_class: s(SHORT_BYTES),
-            qry_type: i32b(),
-            qry_rcode: i32b(),
-            dns_a: s(IP_BYTES),
-            src_port: Vec::with_capacity(cap),
-            dst_port: Vec::with_capacity(cap),
-            transport: s(3),
-            dns_id: Vec::with_capacity(cap),
-            dns_qr: Vec::with_capacity(cap),
-            ancount: Vec::with_capacity(cap),
-            a_all: s(IP_BYTES),
-            aaaa: s(IP_BYTES),
-            cname: s(NAME_BYTES),
-            min_ttl: i64b(),
-            frame_number: Vec::with_capacity(cap),
+            ts_sec: v(cap),
+            ts_nsec: v(cap),
+            frame_len: v(cap),
+            src: v(cap),
+            dst: v(cap),
+            has_question: v(cap),
+            qry_name: StrCol::with_capacity(cap, cap * NAME_BYTES),
+            qclass: v(cap),
+            qry_type: v(cap),
+            rcode: v(cap),
+            a: v(cap),
+            a_end: v(cap),
+            aaaa: v(cap / 8),
+            aaaa_end: v(cap),
+            src_port: v(cap),
+            dst_port: v(cap),
+            tcp: v(cap),
+            dns_id: v(cap),
+            dns_qr: v(cap),
+            ancount: v(cap),
+            cname: StrCol::with_capacity(cap, cap * NAME_BYTES),
+            min_ttl: v(cap),
+            has_ttl: v(cap),
+            frame_number: v(cap),
             time: FrameTime::default(),
+            v4: Ipv4Cache::default(),
+            v6: Ipv6Cache::default(),
         }
     }
 
@@ -616,103 +734,162 @@ impl RowSink for ArrowRows {
     }
 
     fn is_full(&self, batch_size: usize) -> bool {
+        // The joined addresses take at most 16 and 40 bytes each.
         self.len >= batch_size
-            || [&self.qry_name, &self.a_all, &self.aaaa, &self.cname]
-                .iter()
-                .any(|c| c.values.len() >= MAX_COLUMN_BYTES)
+            || self.qry_name.values.len() >= MAX_COLUMN_BYTES
+            || self.cname.values.len() >= MAX_COLUMN_BYTES
+            || self.a.len() * 16 >= MAX_COLUMN_BYTES
+            || self.aaaa.len() * 40 >= MAX_COLUMN_BYTES
     }
 
     fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
         self.len += 1;
         let pkt = o.pkt;
-        self.time
-            .push(&mut self.frame_time.values, pkt.ts_sec, pkt.ts_nsec);
-        self.frame_time.end();
-        self.unix_tstamp.push(pkt.ts_sec);
+        self.ts_sec.push(pkt.ts_sec);
+        self.ts_nsec.push(pkt.ts_nsec);
         self.frame_len.push(pkt.orig_len as i32);
-        push_ip(&mut self.ip_src.values, o.src);
-        self.ip_src.end();
-        push_ip(&mut self.ip_dst.values, o.dst);
-        self.ip_dst.end();
+        self.src.push(o.src);
+        self.dst.push(o.dst);
+        self.has_question.push(m.has_question);
         if m.has_question {
             self.qry_name.push(m.qname.as_bytes());
-            self.qry_class.push(&class_text(m.qclass));
-            self.qry_type.append_value(m.qtype as i32);
         } else {
             self.qry_name.null();
-            self.qry_class.null();
-            self.qry_type.append_null();
         }
-        let response = header.is_response();
-        // tshark shows the rcode of responses only.
-        self.qry_rcode
-            .append_option(response.then_some(header.rcode() as i32));
-        match m.a.first() {
-            Some(&a) => {
-                push_ipv4_bytes(&mut self.dns_a.values, a);
-                self.dns_a.end();
-            }
-            None => self.dns_a.null(),
-        }
+        self.qclass.push(m.qclass);
+        self.qry_type.push(m.qtype as i32);
+        self.rcode.push(header.rcode() as i32);
+        self.a.extend_from_slice(&m.a);
+        self.a_end.push(self.a.len() as u32);
+        self.aaaa.extend_from_slice(&m.aaaa);
+        self.aaaa_end.push(self.aaaa.len() as u32);
         self.src_port.push(o.src_port as i32);
         self.dst_port.push(o.dst_port as i32);
-        self.transport.push(o.transport().as_bytes());
+        self.tcp.push(o.tcp);
         self.dns_id.push(header.id as i32);
-        self.dns_qr.push(response as i32);
+        self.dns_qr.push(header.is_response() as i32);
         self.ancount.push(header.ancount as i32);
-        if m.a.is_empty() {
-            self.a_all.null();
-        } else {
-            push_joined(&mut self.a_all.values, &m.a, push_ipv4_bytes);
-            self.a_all.end();
-        }
-        if m.aaaa.is_empty() {
-            self.aaaa.null();
-        } else {
-            push_joined(&mut self.aaaa.values, &m.aaaa, push_ipv6_bytes);
-            self.aaaa.end();
-        }
         if m.cname.is_empty() {
             self.cname.null();
         } else {
             self.cname.push(m.cname.as_bytes());
         }
-        self.min_ttl.append_option(m.min_ttl.map(i64::from));
+        self.min_ttl.push(m.min_ttl.unwrap_or(0).into());
+        self.has_ttl.push(m.min_ttl.is_some());
         self.frame_number.push(pkt.frame_number as i64);
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let cap = self.cap;
+        let (cap, n) = (self.cap, self.len);
         self.len = 0;
-        // Finished builders would start again from nothing and grow by doubling: each is
-        // sized for a whole batch once instead.
-        let cols: Vec<ArrayRef> = vec![
-            self.frame_time.finish(cap, cap * FRAME_TIME_BYTES)?,
-            column::<Int64Type>(&mut self.unix_tstamp, cap),
-            column::<Int32Type>(&mut self.frame_len, cap),
-            self.ip_src.finish(cap, cap * IP_BYTES)?,
-            self.ip_dst.finish(cap, cap * IP_BYTES)?,
-            self.qry_name.finish(cap, cap * NAME_BYTES)?,
-            self.qry_class.finish(cap, cap * SHORT_BYTES)?,
-            Arc::new(self.qry_type.finish()),
-            Arc::new(self.qry_rcode.finish()),
-            self.dns_a.finish(cap, cap * IP_BYTES)?,
-            column::<Int32Type>(&mut self.src_port, cap),
-            column::<Int32Type>(&mut self.dst_port, cap),
-            self.transport.finish(cap, cap * 3)?,
-            column::<Int32Type>(&mut self.dns_id, cap),
-            column::<Int32Type>(&mut self.dns_qr, cap),
-            column::<Int32Type>(&mut self.ancount, cap),
-            self.a_all.finish(cap, cap * IP_BYTES)?,
-            self.aaaa.finish(cap, cap * IP_BYTES)?,
-            self.cname.finish(cap, cap * NAME_BYTES)?,
-            Arc::new(self.min_ttl.finish()),
-            column::<Int64Type>(&mut self.frame_number, cap),
-        ];
-        self.min_ttl = Int64Builder::with_capacity(cap);
-        for b in [&mut self.qry_type, &mut self.qry_rcode] {
-            *b = Int32Builder::with_capacity(cap);
+        let time = &mut self.time;
+        let (sec, nsec) = (&self.ts_sec, &self.ts_nsec);
+        let frame_time = text_column(n, FRAME_TIME_BYTES, None, |i, r| {
+            time.put_text(r, sec[i], nsec[i])
+        })?;
+        let (v4, v6) = (&mut self.v4, &mut self.v6);
+        // Responses come from a few resolvers: their text is cached.
+        let ip_src = text_column(n, IP_BYTES, None, |i, r| put_ip(r, self.src[i], v4, v6))?;
+        // Clients are many: their text is made each time (a cache missed too often).
+        let ip_dst = text_column(n, IP_BYTES, None, |i, r| match self.dst[i] {
+            IpAddr::V4(a) => {
+                let (w, len) = ipv4_word(a);
+                r.word(w, len);
+            }
+            IpAddr::V6(a) => {
+                let (t, len) = ipv6_text(a);
+                r.fixed(&t, len);
+            }
+        })?;
+        let has_q = &self.has_question;
+        let question = nulls_from(n, |i| has_q[i]);
+        let qclass = &self.qclass;
+        let qry_class = text_column(n, 6, question.clone(), |i, r| {
+            if has_q[i] {
+                r.fixed(&class_text(qclass[i]), 6);
+            }
+        })?;
+        // Row `i`'s addresses: `list[ends[i - 1]..ends[i]]`.
+        fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+            let from = if i == 0 { 0 } else { ends[i - 1] as usize };
+            from..ends[i] as usize
         }
+        let (a, a_end) = (&self.a, &self.a_end);
+        let has_a = nulls_from(n, |i| !range(a_end, i).is_empty());
+        // `dns_a` (the first A address) and `dns_a_all` in one loop: the first address is
+        // formatted once for both.
+        let mut first = Vec::with_capacity(n * IP_BYTES);
+        let mut first_ends: Vec<i32> = Vec::with_capacity(n + 1);
+        first_ends.push(0);
+        let mut f = Row::start(&mut first);
+        let a_all = text_column(n, IP_BYTES, has_a.clone(), |i, r| {
+            for (k, &x) in a[range(a_end, i)].iter().enumerate() {
+                let (w, len) = ipv4_word(x);
+                if k > 0 {
+                    r.byte(b'|');
+                } else {
+                    f.word(w, len);
+                }
+                r.word(w, len);
+            }
+            first_ends.push(f.at as i32);
+        })?;
+        f.end();
+        let dns_a = string_array(first, first_ends, has_a)?;
+        let (aaaa, aaaa_end) = (&self.aaaa, &self.aaaa_end);
+        let has_aaaa = nulls_from(n, |i| !range(aaaa_end, i).is_empty());
+        let aaaa_all = text_column(n, if aaaa.is_empty() { 0 } else { 20 }, has_aaaa, |i, r| {
+            for (k, &x) in aaaa[range(aaaa_end, i)].iter().enumerate() {
+                if k > 0 {
+                    r.byte(b'|');
+                }
+                let (t, len) = ipv6_text(x);
+                r.fixed(&t, len);
+            }
+        })?;
+        let tcp = &self.tcp;
+        let transport = text_column(n, 3, None, |i, r| {
+            r.fixed(if tcp[i] { b"tcp" } else { b"udp" }, 3)
+        })?;
+        let qr = &self.dns_qr;
+        let response = nulls_from(n, |i| qr[i] != 0);
+        let has_ttl = &self.has_ttl;
+        let ttl_nulls = nulls_from(n, |i| has_ttl[i]);
+        let cols: Vec<ArrayRef> = vec![
+            frame_time,
+            column::<Int64Type>(&mut self.ts_sec, cap, None),
+            column::<Int32Type>(&mut self.frame_len, cap, None),
+            ip_src,
+            ip_dst,
+            self.qry_name.finish(cap, cap * NAME_BYTES)?,
+            qry_class,
+            column::<Int32Type>(&mut self.qry_type, cap, question),
+            column::<Int32Type>(&mut self.rcode, cap, response),
+            dns_a,
+            column::<Int32Type>(&mut self.src_port, cap, None),
+            column::<Int32Type>(&mut self.dst_port, cap, None),
+            transport,
+            column::<Int32Type>(&mut self.dns_id, cap, None),
+            column::<Int32Type>(&mut self.dns_qr, cap, None),
+            column::<Int32Type>(&mut self.ancount, cap, None),
+            a_all,
+            aaaa_all,
+            self.cname.finish(cap, cap * NAME_BYTES)?,
+            column::<Int64Type>(&mut self.min_ttl, cap, ttl_nulls),
+            column::<Int64Type>(&mut self.frame_number, cap, None),
+        ];
+        // The per-row inputs of the text columns are kept for the next batch.
+        self.ts_nsec.clear();
+        self.src.clear();
+        self.dst.clear();
+        self.has_question.clear();
+        self.qclass.clear();
+        self.a.clear();
+        self.a_end.clear();
+        self.aaaa.clear();
+        self.aaaa_end.clear();
+        self.tcp.clear();
+        self.has_ttl.clear();
         RecordBatch::try_new(dns_capture_schema(), cols)
     }
 
@@ -729,6 +906,8 @@ pub(super) struct CsvRows {
     rows: usize,
     header_done: bool,
     time: FrameTime,
+    v4: Ipv4Cache,
+    v6: Ipv6Cache,
 }
 
 impl CsvRows {
@@ -750,6 +929,8 @@ impl RowSink for CsvRows {
             rows: 0,
             header_done: false,
             time: FrameTime::default(),
+            v4: Ipv4Cache::default(),
+            v6: Ipv6Cache::default(),
         }
     }
 
@@ -777,9 +958,18 @@ impl RowSink for CsvRows {
             Err(_) => r.int(pkt.orig_len as i32 as i64),
         }
         r.byte(b',');
-        r.ip(o.src);
+        put_ip(&mut r, o.src, &mut self.v4, &mut self.v6);
         r.byte(b',');
-        r.ip(o.dst);
+        match o.dst {
+            IpAddr::V4(a) => {
+                let (w, n) = ipv4_word(a);
+                r.word(w, n);
+            }
+            IpAddr::V6(a) => {
+                let (t, n) = ipv6_text(a);
+                r.fixed(&t, n);
+            }
+        }
         r.byte(b',');
         if m.has_question {
             r.field(m.qname.as_bytes());
@@ -797,7 +987,8 @@ impl RowSink for CsvRows {
         }
         r.byte(b',');
         if let Some(&a) = m.a.first() {
-            r.ipv4(a);
+            let (w, n) = ipv4_word(a);
+            r.word(w, n);
         }
         r.byte(b',');
         r.uint(o.src_port.into());
@@ -814,14 +1005,16 @@ impl RowSink for CsvRows {
             if i > 0 {
                 r.byte(b'|');
             }
-            r.ipv4(a);
+            let (w, n) = ipv4_word(a);
+            r.word(w, n);
         }
         r.byte(b',');
         for (i, &a) in m.aaaa.iter().enumerate() {
             if i > 0 {
                 r.byte(b'|');
             }
-            r.ipv6(a);
+            let (t, n) = ipv6_text(a);
+            r.fixed(&t, n);
         }
         r.byte(b',');
         r.field(m.cname.as_bytes());
