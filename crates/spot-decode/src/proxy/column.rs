@@ -411,6 +411,40 @@ impl TextColumn {
         self.rows += 1;
     }
 
+    /// Appends the values `buf[start..end]` of `bounds` in turn, an empty value or `-` as a
+    /// null (the fields of a block of lines, for one column).
+    pub(crate) fn append_fields(&mut self, buf: &[u8], bounds: &[(u32, u32)]) {
+        let is_null = |v: &[u8]| v.is_empty() || v == b"-";
+        match &mut self.dict {
+            None => {
+                for &(s, e) in bounds {
+                    let v = &buf[s as usize..e as usize];
+                    if is_null(v) {
+                        self.nulls.append_null();
+                    } else {
+                        self.values.extend_from_slice(v);
+                        self.nulls.append_non_null();
+                    }
+                    self.offsets.push(self.values.len() as i32);
+                }
+            }
+            Some(d) => {
+                for &(s, e) in bounds {
+                    let v = &buf[s as usize..e as usize];
+                    if is_null(v) {
+                        d.keys.push(0);
+                        self.nulls.append_null();
+                    } else {
+                        let key = d.intern(&mut self.values, &mut self.offsets, v);
+                        d.keys.push(key);
+                        self.nulls.append_non_null();
+                    }
+                }
+            }
+        }
+        self.rows += bounds.len();
+    }
+
     /// Appends a value, or a null for `None`.
     #[inline]
     pub(crate) fn append_option(&mut self, v: Option<&str>) {

@@ -841,14 +841,7 @@ impl ElffParser {
                 }
                 continue;
             };
-            for r in 0..rows {
-                let v = value(f, r);
-                if v.is_empty() || v == b"-" {
-                    column.append_null();
-                } else {
-                    column.append_value(v);
-                }
-            }
+            column.append_fields(buf, &block.bounds[f * BLOCK_ROWS..f * BLOCK_ROWS + rows]);
         }
         let fulluri = out.text(Col::FullUri);
         match self.col_field[Col::Host as usize] {
