@@ -54,14 +54,31 @@ impl LineReader {
         &self.buf
     }
 
-    /// The next line of `input`, or `None` at its end. A last line without `\n` is a line.
-    pub(crate) fn next_line(&mut self, input: &mut dyn Read) -> std::io::Result<Option<Line>> {
-        loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
+    /// The next line if it is already in the buffer, without reading: `None` when a read is
+    /// needed (then [`next_line`](Self::next_line) reads). The lines it hands out stay where
+    /// they are in [`bytes`](Self::bytes) until the next call of `next_line`, which may move
+    /// the buffer's contents.
+    #[inline]
+    pub(crate) fn next_buffered(&mut self) -> Option<Line> {
+        match memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
+            Some(i) => {
                 let (start, end) = (self.start, self.scanned + i);
                 self.start = end + 1;
                 self.scanned = self.start;
-                return Ok(Some(self.finish(start, end)));
+                Some(self.finish(start, end))
+            }
+            None => {
+                self.scanned = self.end;
+                None
+            }
+        }
+    }
+
+    /// The next line of `input`, or `None` at its end. A last line without `\n` is a line.
+    pub(crate) fn next_line(&mut self, input: &mut dyn Read) -> std::io::Result<Option<Line>> {
+        loop {
+            if let Some(line) = self.next_buffered() {
+                return Ok(Some(line));
             }
             if self.eof {
                 if self.start == self.end && self.skipping.is_none() {

@@ -173,6 +173,27 @@ struct Dict {
     hashing: bool,
     /// Batch ends left before hashing is tried again.
     paused: u32,
+    /// For a time-of-day column, the key of each second of the day in this batch (or
+    /// [`Slot::EMPTY`]): a value `HH:MM:SS` is its own perfect hash, so the column is
+    /// interned without hashing, even while hashing is paused.
+    seconds: Option<Box<[i32]>>,
+}
+
+/// Seconds in a day: the keys of [`second_of_day`].
+const SECONDS: usize = 86_400;
+
+/// The second of the day of a time written `HH:MM:SS` (`00:00:00` to `23:59:59`); `None` for
+/// anything else (which is interned by its hash).
+#[inline(always)]
+fn second_of_day(v: &[u8]) -> Option<usize> {
+    let &[h1, h0, b':', m1, m0, b':', s1, s0] = v else {
+        return None;
+    };
+    let d = |c: u8| usize::from(c.wrapping_sub(b'0'));
+    let (h1, h0, m1, m0, s1, s0) = (d(h1), d(h0), d(m1), d(m0), d(s1), d(s0));
+    let (h, m, s) = (10 * h1 + h0, 10 * m1 + m0, 10 * s1 + s0);
+    (h1 < 10 && h0 < 10 && m1 < 6 && m0 < 10 && s1 < 6 && s0 < 10 && h < 24)
+        .then_some(3600 * h + 60 * m + s)
 }
 
 impl Dict {
@@ -188,12 +209,24 @@ impl Dict {
             repeats: 0,
             hashing: true,
             paused: 0,
+            seconds: None,
         }
     }
 
     /// The key of `v`, adding it to `values`/`offsets` (the dictionary) if it is new.
     #[inline(always)]
     fn intern(&mut self, values: &mut Vec<u8>, offsets: &mut Vec<i32>, v: &[u8]) -> i32 {
+        if let Some(seconds) = &mut self.seconds
+            && let Some(i) = second_of_day(v)
+        {
+            let key = seconds[i];
+            if key != Slot::EMPTY {
+                return key;
+            }
+            let key = push_entry(values, offsets, v);
+            seconds[i] = key;
+            return key;
+        }
         if !self.hashing {
             return push_entry(values, offsets, v);
         }
@@ -274,6 +307,9 @@ impl Dict {
     /// the dictionary's bytes for every row.
     fn reset(&mut self) {
         self.slots.fill(Slot::FREE);
+        if let Some(seconds) = &mut self.seconds {
+            seconds.fill(Slot::EMPTY);
+        }
         self.last = Slot::FREE;
         if self.interned > 0 {
             self.check_last = 3 * u64::from(self.repeats) >= u64::from(self.interned);
@@ -338,6 +374,15 @@ impl TextColumn {
         }
     }
 
+    /// Interns values written `HH:MM:SS` by their second of the day (a dictionary column of
+    /// times of day; a plain column is left as it is).
+    pub(crate) fn with_times_of_day(mut self) -> Self {
+        if let Some(d) = &mut self.dict {
+            d.seconds = Some(vec![Slot::EMPTY; SECONDS].into_boxed_slice());
+        }
+        self
+    }
+
     /// Appends a null.
     #[inline]
     pub(crate) fn append_null(&mut self) {
@@ -364,6 +409,40 @@ impl TextColumn {
         }
         self.nulls.append_non_null();
         self.rows += 1;
+    }
+
+    /// Appends the values `buf[start..end]` of `bounds` in turn, an empty value or `-` as a
+    /// null (the fields of a block of lines, for one column).
+    pub(crate) fn append_fields(&mut self, buf: &[u8], bounds: &[(u32, u32)]) {
+        let is_null = |v: &[u8]| v.is_empty() || v == b"-";
+        match &mut self.dict {
+            None => {
+                for &(s, e) in bounds {
+                    let v = &buf[s as usize..e as usize];
+                    if is_null(v) {
+                        self.nulls.append_null();
+                    } else {
+                        self.values.extend_from_slice(v);
+                        self.nulls.append_non_null();
+                    }
+                    self.offsets.push(self.values.len() as i32);
+                }
+            }
+            Some(d) => {
+                for &(s, e) in bounds {
+                    let v = &buf[s as usize..e as usize];
+                    if is_null(v) {
+                        d.keys.push(0);
+                        self.nulls.append_null();
+                    } else {
+                        let key = d.intern(&mut self.values, &mut self.offsets, v);
+                        d.keys.push(key);
+                        self.nulls.append_non_null();
+                    }
+                }
+            }
+        }
+        self.rows += bounds.len();
     }
 
     /// Appends a value, or a null for `None`.
@@ -519,6 +598,56 @@ mod tests {
             }
             let (p, d) = (plain.finish().unwrap(), dict.finish().unwrap());
             proptest::prop_assert_eq!(texts(&p), texts(&d));
+        }
+    }
+
+    #[test]
+    fn times_of_day_are_keyed_by_their_second() {
+        assert_eq!(second_of_day(b"00:00:00"), Some(0));
+        assert_eq!(second_of_day(b"23:59:59"), Some(SECONDS - 1));
+        assert_eq!(second_of_day(b"09:40:06"), Some(9 * 3600 + 40 * 60 + 6));
+        for v in [
+            "24:00:00", "23:60:00", "23:00:60", "1:00:00", "01-00-00", "0a:00:00", "",
+        ] {
+            assert_eq!(second_of_day(v.as_bytes()), None, "{v}");
+        }
+        let mut times = TextColumn::new(4, 4, true).with_times_of_day();
+        let rows = [
+            Some("09:40:06"),
+            Some("23:00:60"),
+            None,
+            Some("09:40:06"),
+            Some("x"),
+            Some("23:00:60"),
+            Some("00:00:00"),
+        ];
+        for _batch in 0..2 {
+            for r in rows {
+                times.append_option(r);
+            }
+            let a = times.finish().unwrap();
+            let expected: Vec<Option<String>> = rows.iter().map(|r| r.map(String::from)).collect();
+            assert_eq!(texts(&a), expected);
+            // 09:40:06, 23:00:60 (hashed), x (hashed), 00:00:00.
+            assert_eq!(a.as_any_dictionary().values().len(), 4);
+        }
+    }
+
+    proptest::proptest! {
+        /// Times of day (valid or not, many or few) intern to the values they are.
+        #[test]
+        fn times_of_day_keep_every_value(
+            rows in proptest::collection::vec(
+                proptest::option::of("[0-2][0-9]:[0-6][0-9]:[0-6][0-9]|[0-9:]{0,9}"), 0..3000),
+        ) {
+            let mut plain = TextColumn::new(4, 4, false);
+            let mut times = TextColumn::new(4, 4, true).with_times_of_day();
+            for r in &rows {
+                plain.append_option(r.as_deref());
+                times.append_option(r.as_deref());
+            }
+            let (p, t) = (plain.finish().unwrap(), times.finish().unwrap());
+            proptest::prop_assert_eq!(texts(&p), texts(&t));
         }
     }
 

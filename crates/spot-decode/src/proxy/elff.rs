@@ -454,6 +454,26 @@ pub struct ElffParser {
     /// The text columns [`append_line`](Self::append_line) fills from one field each, with
     /// that field (`None`: the layout has none, the column is null).
     text_fields: Vec<(Col, Option<usize>)>,
+    /// Lines read by [`scan_line`](Self::scan_line) and not yet in the batch.
+    block: Block,
+}
+
+/// Lines of a block, at most, before their values go into the batch column by column.
+const BLOCK_ROWS: usize = 256;
+
+/// Data lines whose fields are found and whose numbers are read, waiting to be added to a batch
+/// column by column: one column's lookup table and dictionary stay in the cache while it takes
+/// the block's values, instead of every column's in turn for each line.
+#[derive(Debug, Clone, Default)]
+struct Block {
+    /// Lines held.
+    rows: usize,
+    /// Bounds of field `f` of line `r` in the line buffer: `bounds[f * BLOCK_ROWS + r]`.
+    bounds: Vec<(u32, u32)>,
+    /// The numbers of each line.
+    duration: Vec<Option<i32>>,
+    scbytes: Vec<Option<i64>>,
+    csbytes: Vec<Option<i64>>,
 }
 
 impl Default for ElffParser {
@@ -469,6 +489,7 @@ impl Default for ElffParser {
             masks: ByteMasks::default(),
             extra_values: Vec::new(),
             text_fields: Vec::new(),
+            block: Block::default(),
         };
         p.set_layout(&SPOT_POSITIONAL_FIELDS);
         p
@@ -724,6 +745,144 @@ impl ElffParser {
     }
 }
 
+impl ElffParser {
+    /// Lines taken by [`scan_line`](Self::scan_line) that are not yet in the batch.
+    #[inline]
+    pub(crate) fn pending(&self) -> usize {
+        self.block.rows
+    }
+
+    /// Reads the line `buf[start..end]` as [`append_line`](Self::append_line) does, with the
+    /// same result and errors, but a data line of the usual kind is only split and its numbers
+    /// read: its values join the batch, column by column with the lines around it, when the
+    /// block is full or [`flush_block`](Self::flush_block) is called. `buf` must hold the
+    /// lines of the block unchanged until then. Other lines (directives, lines with `""` in a
+    /// quoted field, layouts with extra columns) first flush the block, then go through
+    /// `append_line`, so the batch keeps the lines' order.
+    pub(crate) fn scan_line(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        end: usize,
+        out: &mut ProxyBatchBuilder,
+    ) -> Result<bool, LineError> {
+        let bytes = &buf[start..end];
+        if bytes.first() == Some(&b'#') || out.extra_len() > 0 || u32::try_from(end).is_err() {
+            self.flush_block(buf, out);
+            return self.append_line(bytes, out);
+        }
+        let line = if self.masks.compute(bytes) {
+            // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
+            // ASCII is UTF-8.
+            let line = unsafe { std::str::from_utf8_unchecked(bytes) };
+            if bytes.iter().all(|&c| (c as char).is_whitespace()) {
+                return Ok(false);
+            }
+            line
+        } else {
+            let line = utf8(bytes)?;
+            if line.trim().is_empty() {
+                return Ok(false);
+            }
+            line
+        };
+        split_masked(bytes, &mut self.masks, &mut self.spans)?;
+        if self.spans.len() != self.layout.len() {
+            return Err(LineError::FieldCount {
+                expected: self.layout.len(),
+                found: self.spans.len(),
+            });
+        }
+        if self.spans.iter().any(|s| s.escaped) {
+            self.flush_block(buf, out);
+            return self.append_line(bytes, out);
+        }
+        let duration = self.number(line, Col::Duration)?;
+        let scbytes = self.number(line, Col::ScBytes)?;
+        let csbytes = self.number(line, Col::CsBytes)?;
+        let block = &mut self.block;
+        let n = self.spans.len();
+        if block.bounds.len() < n * BLOCK_ROWS {
+            block.bounds.resize(n * BLOCK_ROWS, (0, 0));
+        }
+        let r = block.rows;
+        // `end` fits in a u32 (checked above), and so does every bound before it.
+        for (f, span) in self.spans.iter().enumerate() {
+            block.bounds[f * BLOCK_ROWS + r] =
+                ((start + span.start) as u32, (start + span.end) as u32);
+        }
+        block.duration.push(duration);
+        block.scbytes.push(scbytes);
+        block.csbytes.push(csbytes);
+        block.rows += 1;
+        if block.rows == BLOCK_ROWS {
+            self.flush_block(buf, out);
+        }
+        Ok(true)
+    }
+
+    /// Adds the lines of the block (in `buf`, as given to [`scan_line`](Self::scan_line)) to
+    /// the batch, one column at a time.
+    pub(crate) fn flush_block(&mut self, buf: &[u8], out: &mut ProxyBatchBuilder) {
+        let block = &mut self.block;
+        let rows = block.rows;
+        if rows == 0 {
+            return;
+        }
+        let value = |f: usize, r: usize| {
+            let (s, e) = block.bounds[f * BLOCK_ROWS + r];
+            &buf[s as usize..e as usize]
+        };
+        for &(col, field) in &self.text_fields {
+            let column = out.text(col);
+            let Some(f) = field else {
+                for _ in 0..rows {
+                    column.append_null();
+                }
+                continue;
+            };
+            column.append_fields(buf, &block.bounds[f * BLOCK_ROWS..f * BLOCK_ROWS + rows]);
+        }
+        let fulluri = out.text(Col::FullUri);
+        match self.col_field[Col::Host as usize] {
+            None => {
+                for _ in 0..rows {
+                    fulluri.append_null();
+                }
+            }
+            Some(host) => {
+                // Spot's rule: the path and the query count when longer than one character.
+                let part = |field: Option<usize>, r: usize| -> &[u8] {
+                    let Some(f) = field else { return b"" };
+                    let v = value(f, r);
+                    // A character is at most 4 bytes: only short values need counting.
+                    let long = v.len() >= 8 || v.iter().filter(|&&c| c & 0xc0 != 0x80).count() > 1;
+                    if long { v } else { b"" }
+                };
+                let (path, query) = (
+                    self.col_field[Col::UriPath as usize],
+                    self.col_field[Col::UriQuery as usize],
+                );
+                for r in 0..rows {
+                    let h = value(host, r);
+                    if h.is_empty() || h == b"-" {
+                        fulluri.append_null();
+                    } else {
+                        fulluri.append_concat(&[h, part(path, r), part(query, r)]);
+                    }
+                }
+            }
+        }
+        for r in 0..rows {
+            out.end_row(block.duration[r], block.scbytes[r], block.csbytes[r]);
+        }
+        block.duration.clear();
+        block.scbytes.clear();
+        block.csbytes.clear();
+        block.rows = 0;
+    }
+}
+
 impl LineParser for ElffParser {
     fn parse_line<'a>(&mut self, line: &'a str) -> Result<Option<ProxyRecord<'a>>, LineError> {
         let Some(line) = self.split(line)? else {
@@ -949,6 +1108,65 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Lines scanned into blocks (of many lines, directives, escaped quotes and bad
+        /// numbers among them) give the batch and the errors of lines appended one by one.
+        #[test]
+        fn blocks_match_lines_appended_one_by_one(
+            lines in proptest::collection::vec(
+                proptest::collection::vec("[a-z0-9\"/ é-]{0,5}", 4), 0..700),
+            directive_at in proptest::collection::vec(0usize..700, 0..3),
+        ) {
+            use arrow::array::Array;
+            let mut text: Vec<String> = lines.iter().map(|f| f.join(" ")).collect();
+            for (k, &at) in directive_at.iter().enumerate() {
+                let d = if k % 2 == 0 {
+                    "#Fields: cs-host cs-uri-path sc-bytes cs-uri-query"
+                } else {
+                    "#Fields: cs-uri-query cs-host time-taken cs-uri-path"
+                };
+                text.insert(at.min(text.len()), d.to_string());
+            }
+            text.insert(0, "#Fields: cs-host cs-uri-path sc-bytes cs-uri-query".to_string());
+            let schema = crate::schema::proxy_schema();
+            let dict_schema = std::sync::Arc::new(arrow::datatypes::Schema::new(
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        arrow::datatypes::DataType::Utf8 => {
+                            f.as_ref().clone().with_data_type(super::super::column::dictionary_type())
+                        }
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+            for schema in [schema, dict_schema] {
+                let buf = text.join("\n").into_bytes();
+                let (mut blocks, mut one) = (ElffParser::new(), ElffParser::new());
+                let (mut a, mut b) = (
+                    ProxyBatchBuilder::new(4, schema.clone()),
+                    ProxyBatchBuilder::new(4, schema.clone()),
+                );
+                let (mut ra, mut rb) = (Vec::new(), Vec::new());
+                let mut start = 0;
+                for line in &text {
+                    let end = start + line.len();
+                    ra.push(blocks.scan_line(&buf, start, end, &mut a));
+                    rb.push(one.append_line(line.as_bytes(), &mut b));
+                    start = end + 1;
+                }
+                blocks.flush_block(&buf, &mut a);
+                proptest::prop_assert_eq!(&ra, &rb);
+                let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
+                proptest::prop_assert_eq!(a.num_rows(), b.num_rows());
+                for (x, y) in a.columns().iter().zip(b.columns()) {
+                    let x = arrow::compute::cast(x, &arrow::datatypes::DataType::Utf8).unwrap();
+                    let y = arrow::compute::cast(y, &arrow::datatypes::DataType::Utf8).unwrap();
+                    proptest::prop_assert_eq!(x.to_data(), y.to_data());
+                }
+            }
+        }
+
         /// Straight into the builder or through a record: the same batch, the same errors.
         #[test]
         fn append_line_matches_parse_line(

@@ -592,11 +592,42 @@ impl ProxyBatches<'_> {
         let Some(mut file) = self.current.take() else {
             return Ok(true);
         };
-        while self.builder.len() < self.reader.batch_size && !self.builder.bytes_full() {
-            let line = match file.lines.next_line(file.input.as_mut()) {
-                Ok(Some(line)) => line,
-                Ok(None) => return Ok(true),
-                Err(e) => return Err(DecodeError::io(&file.path, e)),
+        let ended = self.fill_lines(&mut file, max);
+        // The lines of a block are in the batch before it is handed out or the file changes.
+        if let FileParser::Elff(p) = &mut file.parser {
+            p.flush_block(file.lines.bytes(), &mut self.builder);
+        }
+        if !matches!(ended, Ok(false)) {
+            return ended;
+        }
+        self.current = Some(file);
+        Ok(false)
+    }
+
+    /// The loop of [`fill_from_current`](Self::fill_from_current), which may leave lines in
+    /// the ELFF parser's block.
+    fn fill_lines(&mut self, file: &mut OpenFile, max: usize) -> Result<bool> {
+        loop {
+            let pending = match &file.parser {
+                FileParser::Elff(p) => p.pending(),
+                FileParser::Other(_) => 0,
+            };
+            if self.builder.len() + pending >= self.reader.batch_size || self.builder.bytes_full() {
+                return Ok(false);
+            }
+            let line = match file.lines.next_buffered() {
+                Some(line) => line,
+                None => {
+                    // Reading may move the buffer that the block's lines lie in.
+                    if let FileParser::Elff(p) = &mut file.parser {
+                        p.flush_block(file.lines.bytes(), &mut self.builder);
+                    }
+                    match file.lines.next_line(file.input.as_mut()) {
+                        Ok(Some(line)) => line,
+                        Ok(None) => return Ok(true),
+                        Err(e) => return Err(DecodeError::io(&file.path, e)),
+                    }
+                }
             };
             file.line_no += 1;
             self.stats.lines += 1;
@@ -611,17 +642,19 @@ impl ProxyBatches<'_> {
                     continue;
                 }
             };
-            let mut bytes = &file.lines.bytes()[start..end];
-            if bytes.last() == Some(&b'\r') {
-                bytes = &bytes[..bytes.len() - 1];
+            let (mut start, mut end) = (start, end);
+            let buf = file.lines.bytes();
+            if end > start && buf[end - 1] == b'\r' {
+                end -= 1;
             }
-            if line_no == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-                bytes = &bytes[3..];
+            if line_no == 1 && buf[start..end].starts_with(b"\xEF\xBB\xBF") {
+                start += 3;
             }
+            let bytes = &buf[start..end];
             self.builder.add_line_bytes(bytes.len());
             let step = match &mut file.parser {
                 // The ELFF parser checks UTF-8 itself, as part of its field scan.
-                FileParser::Elff(p) => p.append_line(bytes, &mut self.builder),
+                FileParser::Elff(p) => p.scan_line(buf, start, end, &mut self.builder),
                 FileParser::Other(p) => match std::str::from_utf8(bytes) {
                     Ok(text) => p.parse_line(text).map(|rec| match rec {
                         Some(rec) => {
@@ -645,8 +678,6 @@ impl ProxyBatches<'_> {
                 }
             }
         }
-        self.current = Some(file);
-        Ok(false)
     }
 
     fn flush(&mut self) -> Option<Result<RecordBatch>> {

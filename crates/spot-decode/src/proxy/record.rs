@@ -273,7 +273,12 @@ impl ProxyBatchBuilder {
     pub(crate) fn new(capacity: usize, schema: arrow::datatypes::SchemaRef) -> Self {
         let column = |i: usize| {
             let dictionary = schema.field(i).data_type() == &dictionary_type();
-            TextColumn::new(capacity, first_guess(capacity), dictionary)
+            let c = TextColumn::new(capacity, first_guess(capacity), dictionary);
+            if i == Col::PTime as usize {
+                c.with_times_of_day()
+            } else {
+                c
+            }
         };
         ProxyBatchBuilder {
             extra: (N_COLS..schema.fields().len()).map(column).collect(),
