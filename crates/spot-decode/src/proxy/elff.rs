@@ -656,6 +656,36 @@ impl ElffParser {
         Some(v)
     }
 
+    /// Splits a data line into `self.spans`, one per field of the layout: `None` for a blank
+    /// line. The line's bytes are checked to be UTF-8 only when the field scan finds a byte
+    /// that is not ASCII.
+    #[inline(always)]
+    fn split_data_line<'a>(&mut self, bytes: &'a [u8]) -> Result<Option<&'a str>, LineError> {
+        let line = if self.masks.compute(bytes) {
+            // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
+            // ASCII is UTF-8.
+            let line = unsafe { std::str::from_utf8_unchecked(bytes) };
+            if bytes.iter().all(|&c| (c as char).is_whitespace()) {
+                return Ok(None);
+            }
+            line
+        } else {
+            let line = utf8(bytes)?;
+            if line.trim().is_empty() {
+                return Ok(None);
+            }
+            line
+        };
+        split_masked(bytes, &mut self.masks, &mut self.spans)?;
+        if self.spans.len() != self.layout.len() {
+            return Err(LineError::FieldCount {
+                expected: self.layout.len(),
+                found: self.spans.len(),
+            });
+        }
+        Ok(Some(line))
+    }
+
     /// Reads one line straight into the batch builder, as [`parse_line`](LineParser::parse_line)
     /// of the line as text followed by [`ProxyBatchBuilder::append`] would, without building a
     /// [`ProxyRecord`]: `Ok(true)` when a record was appended, `Ok(false)` for a directive or
@@ -670,28 +700,9 @@ impl ElffParser {
             self.directive(utf8(bytes)?)?;
             return Ok(false);
         }
-        let line = if self.masks.compute(bytes) {
-            // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
-            // ASCII is UTF-8.
-            let line = unsafe { std::str::from_utf8_unchecked(bytes) };
-            if bytes.iter().all(|&c| (c as char).is_whitespace()) {
-                return Ok(false);
-            }
-            line
-        } else {
-            let line = utf8(bytes)?;
-            if line.trim().is_empty() {
-                return Ok(false);
-            }
-            line
+        let Some(line) = self.split_data_line(bytes)? else {
+            return Ok(false);
         };
-        split_masked(bytes, &mut self.masks, &mut self.spans)?;
-        if self.spans.len() != self.layout.len() {
-            return Err(LineError::FieldCount {
-                expected: self.layout.len(),
-                found: self.spans.len(),
-            });
-        }
         // Numbers first: a bad one turns the line away before any column has its value.
         let duration = self.number(line, Col::Duration)?;
         let scbytes = self.number(line, Col::ScBytes)?;
@@ -771,28 +782,9 @@ impl ElffParser {
             self.flush_block(buf, out);
             return self.append_line(bytes, out);
         }
-        let line = if self.masks.compute(bytes) {
-            // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
-            // ASCII is UTF-8.
-            let line = unsafe { std::str::from_utf8_unchecked(bytes) };
-            if bytes.iter().all(|&c| (c as char).is_whitespace()) {
-                return Ok(false);
-            }
-            line
-        } else {
-            let line = utf8(bytes)?;
-            if line.trim().is_empty() {
-                return Ok(false);
-            }
-            line
+        let Some(line) = self.split_data_line(bytes)? else {
+            return Ok(false);
         };
-        split_masked(bytes, &mut self.masks, &mut self.spans)?;
-        if self.spans.len() != self.layout.len() {
-            return Err(LineError::FieldCount {
-                expected: self.layout.len(),
-                found: self.spans.len(),
-            });
-        }
         if self.spans.iter().any(|s| s.escaped) {
             self.flush_block(buf, out);
             return self.append_line(bytes, out);
