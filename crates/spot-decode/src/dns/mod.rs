@@ -20,6 +20,18 @@ mod reader;
 mod records;
 mod rows;
 
+/// A xorshift generator of `u64`s from `seed` (nonzero): random damage and values for the
+/// tests, the same on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 pub use message::{
     DnsError, Header, Message, Parser, Question, RData, RDataRef, Record, RecordRef, Section,
     Visitor,
