@@ -1106,6 +1106,25 @@ mod tests {
         }
     }
 
+    /// `m` with up to 3 random bytes changed (`round % 4` of them: a pointer mark, a label
+    /// length or any byte), and cut at a random length every 7th round.
+    fn damaged(m: &[u8], round: usize, next: &mut impl FnMut() -> u64) -> Vec<u8> {
+        let mut d = m.to_vec();
+        for _ in 0..(round % 4) {
+            let r = next();
+            let at = (r as usize) % d.len();
+            d[at] = match r >> 32 & 3 {
+                0 => 0xc0,
+                1 => (r >> 40) as u8 & 0x3f,
+                _ => (r >> 40) as u8,
+            };
+        }
+        if round.is_multiple_of(7) {
+            d.truncate((next() as usize) % d.len());
+        }
+        d
+    }
+
     #[test]
     fn skipping_names_checks_them_all_the_same() {
         let mut next = crate::dns::xorshift(0x2545_f491_4f6c_dd1du64);
@@ -1122,19 +1141,7 @@ mod tests {
         m.extend(rr(&[0], 41, 1232, 0, &[]));
         let mut s = String::new();
         for round in 0..20_000 {
-            let mut d = m.clone();
-            for _ in 0..(round % 4) {
-                let r = next();
-                let at = (r as usize) % d.len();
-                d[at] = match r >> 32 & 3 {
-                    0 => 0xc0,
-                    1 => (r >> 40) as u8 & 0x3f,
-                    _ => (r >> 40) as u8,
-                };
-            }
-            if round % 7 == 0 {
-                d.truncate((next() as usize) % d.len());
-            }
+            let d = damaged(&m, round, &mut next);
             for pos in 0..d.len() {
                 assert_eq!(
                     read_name(&d, pos, &mut s),
@@ -1208,19 +1215,7 @@ mod tests {
         m.extend(rr(&[0], 41, 1232, 0, &[0, 10, 0, 2, 1, 2]));
         let (mut accepted_more, mut same) = (0, 0);
         for round in 0..20_000 {
-            let mut d = m.clone();
-            for _ in 0..(round % 4) {
-                let r = next();
-                let at = (r as usize) % d.len();
-                d[at] = match r >> 32 & 3 {
-                    0 => 0xc0,
-                    1 => (r >> 40) as u8 & 0x3f,
-                    _ => (r >> 40) as u8,
-                };
-            }
-            if round % 7 == 0 {
-                d.truncate((next() as usize) % d.len());
-            }
+            let d = damaged(&m, round, &mut next);
             let full = Message::parse(&d);
             let mut framing = Framing::default();
             let h = Parser::default().visit(&d, &mut framing);
