@@ -469,7 +469,7 @@ impl StrCol {
     }
 
     /// Ends a value written into `values` since the previous one.
-    #[inline]
+    #[inline(always)]
     fn end(&mut self) {
         // Below `MAX_COLUMN_BYTES` + one row (see `RowSink::is_full`), so it fits.
         self.offsets.push(self.values.len() as i32);
@@ -478,14 +478,14 @@ impl StrCol {
 
     /// Adds a value: a name from a buffer that is reused, by a block copy (see
     /// [`extend_from_buffer`]).
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::ptr_arg)] // The `Vec`'s capacity is what makes the block copy sound.
     fn push_name(&mut self, v: &Vec<u8>) {
         extend_from_buffer(&mut self.values, v);
         self.end();
     }
 
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) {
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_null();
