@@ -59,10 +59,8 @@ pub struct DecodeDnsArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub capture: CaptureArgs,
-    /// Rows per batch. 64 Ki rows here, not the reader's 16 Ki default: Parquet row groups
-    /// (128 Ki rows) then fill from fewer, larger batches, which costs the writer about 5 % less
-    /// CPU; CSV output does not depend on it.
-    #[arg(long, default_value_t = 64 * 1024)]
+    /// Rows per batch.
+    #[arg(long, default_value_t = spot_decode::dns::DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
     /// Codec of Parquet output: zstd (smallest files), lz4 or snappy (about 5 % less CPU for the
     /// whole decoding, files about half again as large), or none.
