@@ -19,14 +19,8 @@ use crate::capture::{CaptureReader, Packet, udp};
 use crate::error::{DecodeError, Result};
 use crate::schema::dns_schema;
 
-/// Default number of rows per batch: 16 Ki rows (smaller than the flow and proxy readers'
-/// 64 Ki, because a DNS batch's row vectors and text columns then stay in the caches while it is
-/// built: decoding takes a few per cent less CPU than with 64 Ki rows). Parquet row groups do not follow
-/// it (they hold [`crate::PARQUET_ROW_GROUP_ROWS`] rows whatever the batch size).
-pub const DEFAULT_BATCH_SIZE: usize = 16 * 1024;
-
-/// The most rows a batch's buffers are made for up front; bigger batches grow them as they fill.
-const MAX_INITIAL_ROWS: usize = 64 * 1024;
+/// Default number of rows per batch.
+pub const DEFAULT_BATCH_SIZE: usize = 64 * 1024;
 
 /// Names of the columns that follow Spot's DNS columns, in order.
 pub mod extra_columns {
@@ -469,7 +463,7 @@ impl<'a, S: RowSink> Pass<'a, S> {
             reader,
             next_file: 0,
             current: None,
-            rows: S::with_capacity(reader.batch_size.min(MAX_INITIAL_ROWS)),
+            rows: S::with_capacity(reader.batch_size.min(DEFAULT_BATCH_SIZE)),
             stats: DnsStats::default(),
             pending_error: None,
             scratch: Vec::new(),

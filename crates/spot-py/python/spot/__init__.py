@@ -74,8 +74,6 @@ TopDomains = Union[PathLike, Sequence[str], None]
 
 #: Rows per batch when reading files (the CLI's ``--batch-size``).
 DEFAULT_BATCH_SIZE = 64 * 1024
-#: Rows per batch when reading DNS captures (``spot decode dns --batch-size``).
-DNS_BATCH_SIZE = 16 * 1024
 
 
 def _arrow(data: Any) -> Any:
@@ -127,7 +125,7 @@ def read_dns(
     *,
     queries: bool = False,
     dns_port: int = 53,
-    batch_size: int = DNS_BATCH_SIZE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     strict: bool = False,
     with_stats: bool = False,
 ) -> Union[pa.Table, Tuple[pa.Table, Dict[str, Any]]]:

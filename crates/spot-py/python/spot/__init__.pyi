@@ -12,7 +12,6 @@ from ._spot import Summary as Summary
 
 __version__: str
 DEFAULT_BATCH_SIZE: int
-DNS_BATCH_SIZE: int
 PathLike = Union[str, os.PathLike[str]]
 Paths = Union[PathLike, Sequence[PathLike]]
 Progress = Union[bool, Callable[..., Any], None]
