@@ -2,7 +2,7 @@
 //! only counts them; prints the throughput and the skip counts.
 //!
 //! ```text
-//! cargo run --release -p spot-decode --example decode_dns -- capture.pcap [--out dns.csv] [--queries]
+//! cargo run --release -p spot-decode --example decode_dns -- capture.pcap [--out dns.csv] [--queries] [--batch-size ROWS]
 //! ```
 
 use std::io::Write;
@@ -16,15 +16,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut inputs = Vec::new();
     let mut out = None;
     let mut queries = false;
+    let mut batch_size = spot_decode::dns::DEFAULT_BATCH_SIZE;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out = args.next(),
             "--queries" => queries = true,
+            "--batch-size" => batch_size = args.next().ok_or("--batch-size ROWS")?.parse()?,
             _ => inputs.push(a),
         }
     }
-    let reader = DnsReader::open(&inputs)?.with_queries(queries);
+    let reader = DnsReader::open(&inputs)?
+        .with_queries(queries)
+        .with_batch_size(batch_size);
     let bytes = reader.total_bytes();
     let start = Instant::now();
     let st = match out {

@@ -14,6 +14,7 @@ pub struct Udp<'a> {
 }
 
 /// Parses a UDP datagram; `None` if the header is cut or its length is inconsistent.
+#[inline]
 pub fn parse(b: &[u8]) -> Option<Udp<'_>> {
     let src_port = be16(b, 0)?;
     let dst_port = be16(b, 2)?;

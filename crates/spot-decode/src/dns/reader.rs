@@ -811,7 +811,12 @@ fn message<S: RowSink>(
         return stats.skip(DnsSkipReason::Query);
     }
     stats.rows += 1;
-    rows.push(o, &header, &state.fields);
+    rows.push(
+        o,
+        &header,
+        &state.fields,
+        state.parser.first_question_name(),
+    );
 }
 
 /// Formats `sec.nsec` as tshark's `frame.time` in UTC: `Nov 25, 2026 09:38:00.033394000 UTC`

@@ -17,7 +17,7 @@ use arrow::datatypes::{Int32Type, Int64Type};
 use arrow::error::ArrowError;
 use chrono::DateTime;
 
-use super::message::{Header, RDataRef, RecordRef, Section, Visitor};
+use super::message::{Header, NAME_ROOM, RDataRef, RecordRef, Section, Visitor};
 use super::reader::dns_capture_schema;
 use crate::capture::Packet;
 use crate::csv_writer;
@@ -45,20 +45,18 @@ impl Origin<'_> {
 #[derive(Default)]
 pub(super) struct MsgFields {
     has_question: bool,
-    qname: String,
     qtype: u16,
     qclass: u16,
     a: Vec<Ipv4Addr>,
     aaaa: Vec<Ipv6Addr>,
-    /// CNAME targets joined by `|`.
-    cname: String,
+    /// CNAME targets joined by `|` (ASCII).
+    cname: Vec<u8>,
     min_ttl: Option<u32>,
 }
 
 impl MsgFields {
     pub(super) fn clear(&mut self) {
         self.has_question = false;
-        self.qname.clear();
         self.a.clear();
         self.aaaa.clear();
         self.cname.clear();
@@ -72,15 +70,17 @@ impl Visitor for MsgFields {
     // Rows show A, AAAA and CNAME data only: other records are checked for their framing.
     const ALL_DATA: bool = false;
 
-    fn question(&mut self, name: &str, qtype: u16, qclass: u16) {
+    // The first question's name is taken from the parser (`Parser::first_question_name`).
+    #[inline(always)]
+    fn question(&mut self, _name: &str, qtype: u16, qclass: u16) {
         if !self.has_question {
             self.has_question = true;
-            self.qname.push_str(name);
             self.qtype = qtype;
             self.qclass = qclass;
         }
     }
 
+    #[inline(always)]
     fn record(&mut self, section: Section, r: &RecordRef<'_>) {
         if section == Section::Answer {
             self.min_ttl = Some(self.min_ttl.map_or(r.ttl, |t| t.min(r.ttl)));
@@ -92,9 +92,9 @@ impl Visitor for MsgFields {
             RDataRef::Cname(x) => {
                 // Separated by `|`, as tshark's aggregator in the reference files.
                 if !self.cname.is_empty() {
-                    self.cname.push('|');
+                    self.cname.push(b'|');
                 }
-                self.cname.push_str(x);
+                self.cname.extend_from_slice(x.as_bytes());
             }
             _ => {}
         }
@@ -111,8 +111,10 @@ pub(super) trait RowSink {
     fn len(&self) -> usize;
     /// Whether the chunk should be handed out before the next row.
     fn is_full(&self, batch_size: usize) -> bool;
-    /// Adds the row of one message.
-    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields);
+    /// Adds the row of one message, whose first question's name (if `m` says it has one) is
+    /// `qname` (`Parser::first_question_name`).
+    #[allow(clippy::ptr_arg)] // The `Vec`'s capacity is what makes the name's block copy sound.
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields, qname: &Vec<u8>);
     /// Hands out the rows held (at least one) and starts a new chunk.
     fn finish(&mut self) -> Result<Self::Out, ArrowError>;
     /// Hands out a batch read by another reader (Zeek's `dns.log`) in this sink's form.
@@ -467,20 +469,23 @@ impl StrCol {
     }
 
     /// Ends a value written into `values` since the previous one.
-    #[inline]
+    #[inline(always)]
     fn end(&mut self) {
         // Below `MAX_COLUMN_BYTES` + one row (see `RowSink::is_full`), so it fits.
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_non_null();
     }
 
-    #[inline]
-    fn push(&mut self, v: &[u8]) {
-        self.values.extend_from_slice(v);
+    /// Adds a value: a name from a buffer that is reused, by a block copy (see
+    /// [`extend_from_buffer`]).
+    #[inline(always)]
+    #[allow(clippy::ptr_arg)] // The `Vec`'s capacity is what makes the block copy sound.
+    fn push_name(&mut self, v: &Vec<u8>) {
+        extend_from_buffer(&mut self.values, v);
         self.end();
     }
 
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) {
         self.offsets.push(self.values.len() as i32);
         self.nulls.append_null();
@@ -490,6 +495,30 @@ impl StrCol {
         let mut next = StrCol::with_capacity(rows, bytes);
         std::mem::swap(self, &mut next);
         string_array(next.values, next.offsets, next.nulls.finish())
+    }
+}
+
+/// Appends `src` to `dst`. A short `src` in a buffer of at least [`NAME_ROOM`] bytes is
+/// copied as one block of that constant size, and only its length counted: vector moves
+/// instead of a call to `memcpy` for a few bytes (names are copied for every row).
+#[inline(always)]
+#[allow(clippy::ptr_arg)] // The `Vec`'s capacity is what makes the block copy sound.
+fn extend_from_buffer(dst: &mut Vec<u8>, src: &Vec<u8>) {
+    let n = src.len();
+    if n <= NAME_ROOM && src.capacity() >= NAME_ROOM {
+        dst.reserve(NAME_ROOM);
+        let at = dst.len();
+        // SAFETY: `src`'s allocation holds `NAME_ROOM` bytes (its capacity) and `dst` has
+        // room for as many past its length (reserved). The bytes of `src` past its length may
+        // be uninitialised: they are copied as raw bytes, like `memcpy`, into `dst`'s spare
+        // capacity, and not counted in its length, which grows by the `n` initialised bytes
+        // only.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().add(at), NAME_ROOM);
+            dst.set_len(at + n);
+        }
+    } else {
+        dst.extend_from_slice(src);
     }
 }
 
@@ -742,7 +771,7 @@ impl RowSink for ArrowRows {
             || self.aaaa.len() * 40 >= MAX_COLUMN_BYTES
     }
 
-    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields, qname: &Vec<u8>) {
         self.len += 1;
         let pkt = o.pkt;
         self.ts_sec.push(pkt.ts_sec);
@@ -752,7 +781,7 @@ impl RowSink for ArrowRows {
         self.dst.push(o.dst);
         self.has_question.push(m.has_question);
         if m.has_question {
-            self.qry_name.push(m.qname.as_bytes());
+            self.qry_name.push_name(qname);
         } else {
             self.qry_name.null();
         }
@@ -772,7 +801,7 @@ impl RowSink for ArrowRows {
         if m.cname.is_empty() {
             self.cname.null();
         } else {
-            self.cname.push(m.cname.as_bytes());
+            self.cname.push_name(&m.cname);
         }
         self.min_ttl.push(m.min_ttl.unwrap_or(0).into());
         self.has_ttl.push(m.min_ttl.is_some());
@@ -942,7 +971,7 @@ impl RowSink for CsvRows {
         self.rows >= batch_size || self.buf.len() >= CSV_CHUNK_BYTES
     }
 
-    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields) {
+    fn push(&mut self, o: &Origin<'_>, header: &Header, m: &MsgFields, qname: &Vec<u8>) {
         if !self.header_done {
             self.start(&dns_capture_schema());
         }
@@ -972,7 +1001,7 @@ impl RowSink for CsvRows {
         }
         r.byte(b',');
         if m.has_question {
-            r.field(m.qname.as_bytes());
+            r.field(qname);
             r.byte(b',');
             r.fixed(&class_text(m.qclass), 6);
             r.byte(b',');
@@ -1017,7 +1046,7 @@ impl RowSink for CsvRows {
             r.fixed(&t, n);
         }
         r.byte(b',');
-        r.field(m.cname.as_bytes());
+        r.field(&m.cname);
         r.byte(b',');
         if let Some(t) = m.min_ttl {
             r.uint(t);
