@@ -616,20 +616,28 @@ impl ProxyBatches<'_> {
             if self.builder.len() + pending >= self.reader.batch_size || self.builder.bytes_full() {
                 return Ok(false);
             }
-            let line = match file.lines.next_buffered() {
-                Some(line) => line,
-                None => {
-                    // Reading may move the buffer that the block's lines lie in.
-                    if let FileParser::Elff(p) = &mut file.parser {
-                        p.flush_block(file.lines.bytes(), &mut self.builder);
-                    }
-                    match file.lines.next_line(file.input.as_mut()) {
-                        Ok(Some(line)) => line,
-                        Ok(None) => return Ok(true),
-                        Err(e) => return Err(DecodeError::io(&file.path, e)),
-                    }
-                }
+            // An ELFF line is found by the scan that also computes its field masks.
+            let found = match &mut file.parser {
+                FileParser::Elff(p) => p
+                    .find_line(&mut file.lines, max)
+                    .map(|(line, ascii)| (line, Some(ascii))),
+                FileParser::Other(_) => None,
             };
+            let (line, masked) =
+                match found.or_else(|| file.lines.next_buffered().map(|l| (l, None))) {
+                    Some(found) => found,
+                    None => {
+                        // Reading may move the buffer that the block's lines lie in.
+                        if let FileParser::Elff(p) = &mut file.parser {
+                            p.flush_block(file.lines.bytes(), &mut self.builder);
+                        }
+                        match file.lines.next_line(file.input.as_mut()) {
+                            Ok(Some(line)) => (line, None),
+                            Ok(None) => return Ok(true),
+                            Err(e) => return Err(DecodeError::io(&file.path, e)),
+                        }
+                    }
+                };
             file.line_no += 1;
             self.stats.lines += 1;
             let line_no = file.line_no;
@@ -648,14 +656,17 @@ impl ProxyBatches<'_> {
             if end > start && buf[end - 1] == b'\r' {
                 end -= 1;
             }
+            // The masks found with the line are its own only while it starts where it did.
+            let mut masked = masked;
             if line_no == 1 && buf[start..end].starts_with(b"\xEF\xBB\xBF") {
                 start += 3;
+                masked = None;
             }
             let bytes = &buf[start..end];
             self.builder.add_line_bytes(bytes.len());
             let step = match &mut file.parser {
                 // The ELFF parser checks UTF-8 itself, as part of its field scan.
-                FileParser::Elff(p) => p.scan_line(buf, start, end, &mut self.builder),
+                FileParser::Elff(p) => p.scan_line(buf, start, end, masked, &mut self.builder),
                 FileParser::Other(p) => match std::str::from_utf8(bytes) {
                     Ok(text) => p.parse_line(text).map(|rec| match rec {
                         Some(rec) => {
