@@ -74,6 +74,25 @@ impl LineReader {
         }
     }
 
+    /// The buffer, where the next line starts in it, and the end of the bytes read: the caller
+    /// may find the next line's end itself and hand it out with [`take_line`](Self::take_line).
+    #[inline]
+    pub(crate) fn unread(&self) -> (&[u8], usize, usize) {
+        (&self.buf, self.start, self.end)
+    }
+
+    /// Hands out the next line, which ends at the `\n` at `buf[newline]` (the first one after
+    /// the line's start, found by the caller in [`unread`](Self::unread)'s bytes), as
+    /// [`next_buffered`](Self::next_buffered) would.
+    #[inline]
+    pub(crate) fn take_line(&mut self, newline: usize) -> Line {
+        debug_assert!(newline < self.end && self.buf[newline] == b'\n');
+        let start = self.start;
+        self.start = newline + 1;
+        self.scanned = self.start;
+        self.finish(start, newline)
+    }
+
     /// The next line of `input`, or `None` at its end. A last line without `\n` is a line.
     pub(crate) fn next_line(&mut self, input: &mut dyn Read) -> std::io::Result<Option<Line>> {
         loop {

@@ -15,6 +15,7 @@ use std::borrow::Cow;
 
 use super::record::{Col, N_COLS, ProxyBatchBuilder, ProxyRecord, dash_none, parse_num};
 use super::{LineError, LineParser};
+use crate::lines::{Line, LineReader};
 
 /// The Blue Coat field order Apache Spot's proxy ingest parsed by position.
 pub const SPOT_POSITIONAL_FIELDS: [&str; 27] = [
@@ -201,49 +202,53 @@ fn split_simple(b: &[u8], masks: &ByteMasks, out: &mut Vec<Span>) -> bool {
     in_quote == 0 && stray == 0 && ended == out.len()
 }
 
-/// The separator and quote masks of 64 bytes, and the mask of their non-ASCII bytes.
+/// The separator, quote, non-ASCII and `\n` masks of 64 bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64) {
+fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64, u64) {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let (mut sep, mut quote, mut high) = (0u64, 0u64, 0u64);
+    let (mut sep, mut quote, mut high, mut newline) = (0u64, 0u64, 0u64, 0u64);
     // SAFETY: SSE2 is part of the x86_64 baseline, and each unaligned 16-byte load reads
     // within `chunk` (offsets 0, 16, 32 and 48 of 64 bytes).
     unsafe {
         let space = _mm_set1_epi8(b' ' as i8);
         let tab = _mm_set1_epi8(b'\t' as i8);
         let dquote = _mm_set1_epi8(b'"' as i8);
+        let nl = _mm_set1_epi8(b'\n' as i8);
         for k in 0..4 {
             let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
             let s = _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab));
             let q = _mm_cmpeq_epi8(v, dquote);
+            let n = _mm_cmpeq_epi8(v, nl);
             sep |= u64::from(_mm_movemask_epi8(s) as u16) << (16 * k);
             quote |= u64::from(_mm_movemask_epi8(q) as u16) << (16 * k);
             high |= u64::from(_mm_movemask_epi8(v) as u16) << (16 * k);
+            newline |= u64::from(_mm_movemask_epi8(n) as u16) << (16 * k);
         }
     }
-    (sep, quote, high)
+    (sep, quote, high, newline)
 }
 
-/// The separator and quote masks of 64 bytes, and the mask of their non-ASCII bytes.
+/// The separator, quote, non-ASCII and `\n` masks of 64 bytes.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64) {
+fn masks64(chunk: &[u8; 64]) -> (u64, u64, u64, u64) {
     masks64_scalar(chunk)
 }
 
 /// [`masks64`] a byte at a time.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn masks64_scalar(chunk: &[u8; 64]) -> (u64, u64, u64) {
-    let (mut sep, mut quote, mut high) = (0u64, 0u64, 0u64);
+fn masks64_scalar(chunk: &[u8; 64]) -> (u64, u64, u64, u64) {
+    let (mut sep, mut quote, mut high, mut newline) = (0u64, 0u64, 0u64, 0u64);
     for (i, &c) in chunk.iter().enumerate() {
         sep |= u64::from(c == b' ' || c == b'\t') << i;
         quote |= u64::from(c == b'"') << i;
         high |= u64::from(c >= 0x80) << i;
+        newline |= u64::from(c == b'\n') << i;
     }
-    (sep, quote, high)
+    (sep, quote, high, newline)
 }
 
 impl ByteMasks {
@@ -255,7 +260,7 @@ impl ByteMasks {
         let mut high = 0;
         let mut chunks = b.chunks_exact(64);
         for chunk in &mut chunks {
-            let (s, q, h) = masks64(chunk.try_into().unwrap_or(&[0; 64]));
+            let (s, q, h, _) = masks64(chunk.try_into().unwrap_or(&[0; 64]));
             self.sep.push(s);
             self.quote.push(q);
             high |= h;
@@ -265,12 +270,76 @@ impl ByteMasks {
             // Zero bytes are neither separators nor quotes, and are ASCII.
             let mut last = [0u8; 64];
             last[..rest.len()].copy_from_slice(rest);
-            let (s, q, h) = masks64(&last);
+            let (s, q, h, _) = masks64(&last);
             self.sep.push(s);
             self.quote.push(q);
             high |= h;
         }
         high == 0
+    }
+
+    /// Computes the masks of the line that starts at `buf[start]`, and finds its end with the
+    /// same scan: the first `\n` before `data_end` (the bytes of `buf` read so far), looked
+    /// for in at most `max + 1` bytes. Returns where that `\n` is and whether the line's bytes
+    /// are all ASCII, or `None` when there is none (the line is not complete in `buf`, or longer
+    /// than `max`; then the masks hold nothing useful). The masks are those
+    /// [`compute`](Self::compute) gives for the bytes up to the `\n`.
+    #[inline]
+    fn compute_line(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        data_end: usize,
+        max: usize,
+    ) -> Option<(usize, bool)> {
+        self.sep.clear();
+        self.quote.clear();
+        let mut high = 0;
+        let limit = data_end
+            .min(buf.len())
+            .min(start.saturating_add(max).saturating_add(1));
+        let mut p = start;
+        while p < limit {
+            let (s, q, h, nl) = match buf.get(p..p + 64) {
+                Some(chunk) => masks64(chunk.try_into().unwrap_or(&[0; 64])),
+                None => {
+                    let mut last = [0u8; 64];
+                    let rest = &buf[p..];
+                    last[..rest.len()].copy_from_slice(rest);
+                    masks64(&last)
+                }
+            };
+            // Bytes past `limit` are not the line's (nor read yet, past `data_end`).
+            let valid = limit - p;
+            let nl = if valid < 64 {
+                nl & ((1u64 << valid) - 1)
+            } else {
+                nl
+            };
+            if nl != 0 {
+                let k = nl.trailing_zeros();
+                if k > 0 {
+                    let keep = u64::MAX >> (64 - k);
+                    self.sep.push(s & keep);
+                    self.quote.push(q & keep);
+                    high |= h & keep;
+                }
+                return Some((p + k as usize, high == 0));
+            }
+            self.sep.push(s);
+            self.quote.push(q);
+            high |= h;
+            p += 64;
+        }
+        None
+    }
+
+    /// Drops the words past a line of `len` bytes (after its `\r` was cut off).
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        let words = len.div_ceil(64);
+        self.sep.truncate(words);
+        self.quote.truncate(words);
     }
 
     /// The first byte at or after `from` whose bit is set in `words` (bits past the line's
@@ -659,9 +728,22 @@ impl ElffParser {
     /// Splits a data line into `self.spans`, one per field of the layout: `None` for a blank
     /// line. The line's bytes are checked to be UTF-8 only when the field scan finds a byte
     /// that is not ASCII.
+    /// `masked` tells that [`find_line`](Self::find_line) computed the masks of this line
+    /// already, as `Some(all ASCII)`.
     #[inline(always)]
-    fn split_data_line<'a>(&mut self, bytes: &'a [u8]) -> Result<Option<&'a str>, LineError> {
-        let line = if self.masks.compute(bytes) {
+    fn split_data_line<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        masked: Option<bool>,
+    ) -> Result<Option<&'a str>, LineError> {
+        let ascii = match masked {
+            Some(ascii) => {
+                self.masks.truncate(bytes.len());
+                ascii
+            }
+            None => self.masks.compute(bytes),
+        };
+        let line = if ascii {
             // SAFETY: every byte is ASCII (the scan found no byte with its high bit set), and
             // ASCII is UTF-8.
             let line = unsafe { std::str::from_utf8_unchecked(bytes) };
@@ -700,7 +782,7 @@ impl ElffParser {
             self.directive(utf8(bytes)?)?;
             return Ok(false);
         }
-        let Some(line) = self.split_data_line(bytes)? else {
+        let Some(line) = self.split_data_line(bytes, None)? else {
             return Ok(false);
         };
         // Numbers first: a bad one turns the line away before any column has its value.
@@ -757,6 +839,18 @@ impl ElffParser {
 }
 
 impl ElffParser {
+    /// The next line of `lines` if it is already in its buffer, found by the scan that also
+    /// computes the line's separator and quote masks (one pass over its bytes instead of a
+    /// search for its end and then a scan of the line), with whether the line is all ASCII;
+    /// `None` when the reader must search or read the usual way (the line is not complete in
+    /// the buffer, or longer than `max`).
+    #[inline]
+    pub(crate) fn find_line(&mut self, lines: &mut LineReader, max: usize) -> Option<(Line, bool)> {
+        let (buf, start, end) = lines.unread();
+        let (newline, ascii) = self.masks.compute_line(buf, start, end, max)?;
+        Some((lines.take_line(newline), ascii))
+    }
+
     /// Lines taken by [`scan_line`](Self::scan_line) that are not yet in the batch.
     #[inline]
     pub(crate) fn pending(&self) -> usize {
@@ -770,11 +864,15 @@ impl ElffParser {
     /// lines of the block unchanged until then. Other lines (directives, lines with `""` in a
     /// quoted field, layouts with extra columns) first flush the block, then go through
     /// `append_line`, so the batch keeps the lines' order.
+    ///
+    /// `masked` is `Some(all ASCII)` when [`find_line`](Self::find_line) found this line,
+    /// starting at `start` (its masks are computed).
     pub(crate) fn scan_line(
         &mut self,
         buf: &[u8],
         start: usize,
         end: usize,
+        masked: Option<bool>,
         out: &mut ProxyBatchBuilder,
     ) -> Result<bool, LineError> {
         let bytes = &buf[start..end];
@@ -782,7 +880,7 @@ impl ElffParser {
             self.flush_block(buf, out);
             return self.append_line(bytes, out);
         }
-        let Some(line) = self.split_data_line(bytes)? else {
+        let Some(line) = self.split_data_line(bytes, masked)? else {
             return Ok(false);
         };
         if self.spans.iter().any(|s| s.escaped) {
@@ -977,6 +1075,51 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The line end and masks found in one scan of the buffer are the `\n` that a search
+        /// finds and the masks of the line's bytes, whatever the line's length (across mask
+        /// words, ending at a word's edge, with or without `\r`), the bytes after it, or the
+        /// limit on its length.
+        #[test]
+        fn line_scan_finds_the_line_and_its_masks(
+            bytes in proptest::collection::vec(proptest::sample::select(
+                vec![b' ', b'\t', b'"', b'a', b'\r', 0xc3, 0xa9, b'\n', b'-']), 0..400),
+            newline_every in 1usize..200,
+            start in 0usize..100,
+            cut in 0usize..50,
+            max in 1usize..300,
+        ) {
+            let mut buf = bytes;
+            for i in (newline_every..buf.len()).step_by(newline_every) {
+                buf[i] = b'\n';
+            }
+            let start = start.min(buf.len());
+            // Bytes past `data_end` are in the buffer but not read: they never end a line.
+            let data_end = buf.len() - cut.min(buf.len() - start);
+            let mut masks = ByteMasks::default();
+            let found = masks.compute_line(&buf, start, data_end, max);
+            let expected = buf[start..data_end]
+                .iter()
+                .position(|&c| c == b'\n')
+                .filter(|&len| len <= max)
+                .map(|len| start + len);
+            proptest::prop_assert_eq!(found.map(|f| f.0), expected);
+            if let Some((newline, ascii)) = found {
+                let mut line = &buf[start..newline];
+                if line.last() == Some(&b'\r') {
+                    line = &line[..line.len() - 1];
+                    masks.truncate(line.len());
+                }
+                let mut direct = ByteMasks::default();
+                let direct_ascii = direct.compute(line);
+                proptest::prop_assert_eq!(ascii, line.is_ascii());
+                proptest::prop_assert_eq!(direct_ascii, line.is_ascii());
+                proptest::prop_assert_eq!(&masks.sep, &direct.sep);
+                proptest::prop_assert_eq!(&masks.quote, &direct.quote);
+            }
+        }
+    }
+
     #[test]
     fn splits_quoted_fields() {
         assert_eq!(
@@ -1140,14 +1283,31 @@ mod tests {
                     ProxyBatchBuilder::new(4, schema.clone()),
                 );
                 let (mut ra, mut rb) = (Vec::new(), Vec::new());
-                let mut start = 0;
-                for line in &text {
-                    let end = start + line.len();
-                    ra.push(blocks.scan_line(&buf, start, end, &mut a));
-                    rb.push(one.append_line(line.as_bytes(), &mut b));
-                    start = end + 1;
+                // Lines found as `ProxyBatches` finds them: by the mask scan while they are in
+                // the reader's buffer, else read (which may move the buffer: the block goes
+                // into the batch first).
+                let mut lines = LineReader::new(1 << 16);
+                let mut input: &[u8] = &buf;
+                loop {
+                    let (line, masked) = match blocks.find_line(&mut lines, 1 << 16) {
+                        Some((line, ascii)) => (line, Some(ascii)),
+                        None => {
+                            blocks.flush_block(lines.bytes(), &mut a);
+                            match lines.next_line(&mut input).unwrap() {
+                                Some(line) => (line, None),
+                                None => break,
+                            }
+                        }
+                    };
+                    let Line::Text { start, end } = line else {
+                        panic!("no line is too long here");
+                    };
+                    ra.push(blocks.scan_line(lines.bytes(), start, end, masked, &mut a));
                 }
-                blocks.flush_block(&buf, &mut a);
+                for line in &text {
+                    rb.push(one.append_line(line.as_bytes(), &mut b));
+                }
+                blocks.flush_block(lines.bytes(), &mut a);
                 proptest::prop_assert_eq!(&ra, &rb);
                 let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
                 proptest::prop_assert_eq!(a.num_rows(), b.num_rows());

@@ -28,6 +28,7 @@ use std::str::FromStr;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use parquet::basic::Encoding;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -615,20 +616,28 @@ impl ProxyBatches<'_> {
             if self.builder.len() + pending >= self.reader.batch_size || self.builder.bytes_full() {
                 return Ok(false);
             }
-            let line = match file.lines.next_buffered() {
-                Some(line) => line,
-                None => {
-                    // Reading may move the buffer that the block's lines lie in.
-                    if let FileParser::Elff(p) = &mut file.parser {
-                        p.flush_block(file.lines.bytes(), &mut self.builder);
-                    }
-                    match file.lines.next_line(file.input.as_mut()) {
-                        Ok(Some(line)) => line,
-                        Ok(None) => return Ok(true),
-                        Err(e) => return Err(DecodeError::io(&file.path, e)),
-                    }
-                }
+            // An ELFF line is found by the scan that also computes its field masks.
+            let found = match &mut file.parser {
+                FileParser::Elff(p) => p
+                    .find_line(&mut file.lines, max)
+                    .map(|(line, ascii)| (line, Some(ascii))),
+                FileParser::Other(_) => None,
             };
+            let (line, masked) =
+                match found.or_else(|| file.lines.next_buffered().map(|l| (l, None))) {
+                    Some(found) => found,
+                    None => {
+                        // Reading may move the buffer that the block's lines lie in.
+                        if let FileParser::Elff(p) = &mut file.parser {
+                            p.flush_block(file.lines.bytes(), &mut self.builder);
+                        }
+                        match file.lines.next_line(file.input.as_mut()) {
+                            Ok(Some(line)) => (line, None),
+                            Ok(None) => return Ok(true),
+                            Err(e) => return Err(DecodeError::io(&file.path, e)),
+                        }
+                    }
+                };
             file.line_no += 1;
             self.stats.lines += 1;
             let line_no = file.line_no;
@@ -647,14 +656,17 @@ impl ProxyBatches<'_> {
             if end > start && buf[end - 1] == b'\r' {
                 end -= 1;
             }
+            // The masks found with the line are its own only while it starts where it did.
+            let mut masked = masked;
             if line_no == 1 && buf[start..end].starts_with(b"\xEF\xBB\xBF") {
                 start += 3;
+                masked = None;
             }
             let bytes = &buf[start..end];
             self.builder.add_line_bytes(bytes.len());
             let step = match &mut file.parser {
                 // The ELFF parser checks UTF-8 itself, as part of its field scan.
-                FileParser::Elff(p) => p.scan_line(buf, start, end, &mut self.builder),
+                FileParser::Elff(p) => p.scan_line(buf, start, end, masked, &mut self.builder),
                 FileParser::Other(p) => match std::str::from_utf8(bytes) {
                     Ok(text) => p.parse_line(text).map(|rec| match rec {
                         Some(rec) => {
@@ -785,9 +797,17 @@ const WITH_STATISTICS: [Col; 5] = [
     Col::CsBytes,
 ];
 
+/// The number columns, written `DELTA_BINARY_PACKED` without a dictionary: byte counts and
+/// durations take thousands of distinct values per row group (in the benchmark's log, about
+/// 2 K durations, 4 K request and 9 K response sizes per 128 Ki rows), so a dictionary costs
+/// a hash of every row's value and saves little space. Delta-packed, `spot decode proxy` takes
+/// less CPU time for a file about 4 % larger (`BENCHMARKS.md`).
+const DELTA_ENCODED: [Col; 3] = [Col::Duration, Col::ScBytes, Col::CsBytes];
+
 /// Parquet writer properties for proxy records of `schema` (a [`ProxyReader::text_schema`]):
-/// zstd pages, dictionary encoding, and min/max statistics for the date, time, duration and
-/// byte counts and the Hive partition columns only (see [`proxy_parquet_properties_with`]).
+/// zstd pages, dictionary encoding of the text columns, the numbers delta-packed without a
+/// dictionary, and min/max statistics for the date, time, duration and byte counts and the
+/// Hive partition columns only (see [`proxy_parquet_properties_with`]).
 pub fn proxy_parquet_properties(schema: &arrow::datatypes::Schema) -> WriterProperties {
     proxy_parquet_properties_with(schema, ParquetCompression::default())
 }
@@ -807,6 +827,11 @@ pub fn proxy_parquet_properties_with(
             WITH_STATISTICS.iter().any(|c| c.name() == name) || PARTITION_COLUMNS.contains(&name);
         if !keep {
             b = b.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+        }
+        if DELTA_ENCODED.iter().any(|c| c.name() == name) {
+            b = b
+                .set_column_dictionary_enabled(ColumnPath::from(name), false)
+                .set_column_encoding(ColumnPath::from(name), Encoding::DELTA_BINARY_PACKED);
         }
     }
     b.build()
@@ -885,6 +910,29 @@ mod tests {
         assert_eq!((h.value(0), h.is_null(1)), (9, true));
         let y = out.column_by_name("y").unwrap().as_primitive::<Int32Type>();
         assert_eq!(y.value(0), 2026);
+    }
+
+    #[test]
+    fn numbers_are_delta_packed_and_text_dictionary_encoded() {
+        use parquet::basic::Encoding;
+        let schema = proxy_schema();
+        let props = proxy_parquet_properties(&schema);
+        for col in Col::ALL {
+            let path = ColumnPath::from(col.name());
+            let number = DELTA_ENCODED.contains(&col);
+            assert_eq!(props.dictionary_enabled(&path), !number, "{}", col.name());
+            let encoding = props.encoding(&path);
+            assert_eq!(
+                encoding,
+                number.then_some(Encoding::DELTA_BINARY_PACKED),
+                "{}",
+                col.name()
+            );
+        }
+        assert_eq!(
+            props.max_row_group_row_count(),
+            Some(crate::PARQUET_ROW_GROUP_ROWS)
+        );
     }
 
     #[test]
