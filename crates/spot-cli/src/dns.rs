@@ -204,7 +204,7 @@ fn decode_csv(args: &DecodeDnsArgs, reader: &DnsReader) -> Result<()> {
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let mut out = std::fs::File::create(&args.out)
+    let mut out = spot_decode::OutputFile::create(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut bars = Bars::new();
     bars.stage("decode", None);

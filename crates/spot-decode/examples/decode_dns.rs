@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let st = match out {
         // CSV is written straight from the parsed messages.
         Some(p) if OutputFormat::from_path(Path::new(&p))? == OutputFormat::Csv => {
-            let mut file = std::fs::File::create(&p)?;
+            let mut file = spot_decode::OutputFile::create(&p)?;
             let mut chunks = reader.csv();
             for text in chunks.by_ref() {
                 file.write_all(&text?)?;

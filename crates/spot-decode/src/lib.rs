@@ -35,6 +35,7 @@ mod ip_text;
 mod lines;
 pub mod netflow;
 pub mod nfcapd;
+mod output_file;
 pub mod proxy;
 pub mod schema;
 pub mod time;
@@ -44,6 +45,7 @@ pub mod zeek;
 pub use dns::DnsReader;
 pub use error::{DecodeError, Result};
 pub use flow::{FlowFormat, FlowReader};
+pub use output_file::OutputFile;
 pub use proxy::{ProxyFormat, ProxyReader};
 pub use schema::{dns_schema, flow_schema, proxy_schema};
 pub use write::{

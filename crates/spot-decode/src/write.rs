@@ -2,7 +2,6 @@
 //! Hive-partitioned Parquet folders.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
@@ -12,6 +11,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
+use crate::OutputFile;
 use crate::error::{DecodeError, Result};
 
 /// Rows per Parquet row group in the files spot writes. Readers that split work by row group
@@ -97,8 +97,8 @@ impl std::str::FromStr for ParquetCompression {
 // One per output file: the size of the variants does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Inner {
-    Csv(crate::csv_writer::CsvWriter<File>),
-    Parquet(ArrowWriter<File>),
+    Csv(crate::csv_writer::CsvWriter<OutputFile>),
+    Parquet(ArrowWriter<OutputFile>),
 }
 
 /// Writes batches of one schema to a CSV or Parquet file.
@@ -137,7 +137,7 @@ impl BatchWriter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DecodeError::io(dir, e))?;
         }
-        let file = File::create(&path).map_err(|e| DecodeError::io(&path, e))?;
+        let file = OutputFile::create(&path).map_err(|e| DecodeError::io(&path, e))?;
         let inner = match format {
             OutputFormat::Csv => Inner::Csv(crate::csv_writer::CsvWriter::new(file)),
             OutputFormat::Parquet => Inner::Parquet(
@@ -312,7 +312,7 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(w.finish().unwrap(), rows as u64);
-        let file = File::open(&path).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
         let meta = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
         let groups: Vec<i64> = meta
             .metadata()
