@@ -183,7 +183,7 @@ mod tests {
     fn a_device_takes_the_writes_without_hand_overs() {
         let mut out = OutputFile::create("/dev/null").unwrap();
         let chunk = vec![7u8; 1 << 20];
-        for _ in 0..(2 * WINDOW >> 20) {
+        for _ in 0..((2 * WINDOW) >> 20) {
             out.write_all(&chunk).unwrap();
         }
         assert_eq!(out.written, 2 * WINDOW);

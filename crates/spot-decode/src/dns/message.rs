@@ -567,150 +567,16 @@ impl Parser {
             }
             _ => None,
         };
-        if let Some(data) = address {
-            cur.pos = end;
-            v.record(
-                section,
-                &RecordRef {
-                    name: ascii(&self.owner),
-                    rtype,
-                    class,
-                    ttl,
-                    data,
-                },
-            );
-            return Ok(());
-        }
-        if !V::ALL_DATA && !matches!(rtype, 1 | 5 | 28) {
-            // Data the visitor does not read: its bounds are checked (above), not its layout.
-            cur.pos = end;
-            v.record(
-                section,
-                &RecordRef {
-                    name: ascii(&self.owner),
-                    rtype,
-                    class,
-                    ttl,
-                    data: RDataRef::Other(rdlen as u16),
-                },
-            );
-            return Ok(());
-        }
-        let bad = DnsError::BadRdata { at: start, rtype };
-        let msg = cur.msg;
-        // Names inside record data may point anywhere before them, so the cursor spans the
-        // whole message; it must end exactly at `end`.
-        let mut rd = Cursor { msg, pos: start };
-        let (n1, n2, known) = (&mut self.name1, &mut self.name2, &mut self.known);
-        n1.clear();
-        n2.clear();
-        // A name of the record data, spelled out only when the visitor wants it.
-        let mut name = |pos: usize, out: &mut Vec<u8>, wanted: bool| {
-            if wanted {
-                read_name_noted(msg, pos, out, known)
-            } else {
-                skip_name_noted(msg, pos, known)
+        let data = 'data: {
+            if let Some(data) = address {
+                break 'data data;
             }
-        };
-        let all = V::ALL_NAMES;
-        let kind = (|| -> Result<u8, DnsError> {
-            Ok(match rtype {
-                1 => {
-                    rd.take(4)?;
-                    1
-                }
-                28 => {
-                    rd.take(16)?;
-                    28
-                }
-                5 | 2 | 12 => {
-                    rd.pos = name(rd.pos, n1, all || rtype == 5)?;
-                    5
-                }
-                15 => {
-                    rd.u16()?;
-                    rd.pos = name(rd.pos, n1, all)?;
-                    15
-                }
-                16 => {
-                    while rd.pos < end {
-                        let n = rd.u8()? as usize;
-                        rd.take(n)?;
-                    }
-                    16
-                }
-                33 => {
-                    rd.take(6)?;
-                    rd.pos = name(rd.pos, n1, all)?;
-                    33
-                }
-                6 => {
-                    rd.pos = name(rd.pos, n1, all)?;
-                    rd.pos = name(rd.pos, n2, all)?;
-                    rd.take(20)?;
-                    6
-                }
-                41 => {
-                    while rd.pos < end {
-                        rd.u16()?;
-                        let n = rd.u16()? as usize;
-                        rd.take(n)?;
-                    }
-                    41
-                }
-                _ => {
-                    rd.pos = end;
-                    0
-                }
-            })
-        })()
-        .map_err(|e| match e {
-            DnsError::Truncated { .. } => bad,
-            other => other,
-        })?;
-        if rd.pos != end {
-            return Err(bad);
-        }
-        let raw = &msg[start..end];
-        let be16 = |at: usize| u16::from_be_bytes([raw[at], raw[at + 1]]);
-        let be32 = |at: usize| u32::from_be_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
-        let data = match (kind, rtype) {
-            (1, _) => RDataRef::A(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])),
-            (28, _) => {
-                let mut b = [0u8; 16];
-                b.copy_from_slice(&raw[..16]);
-                RDataRef::Aaaa(Ipv6Addr::from(b))
+            if !V::ALL_DATA && !matches!(rtype, 1 | 5 | 28) {
+                // Data the visitor does not read: its bounds are checked (above), not its layout.
+                break 'data RDataRef::Other(rdlen as u16);
             }
-            (5, 5) => RDataRef::Cname(ascii(&self.name1)),
-            (5, 2) => RDataRef::Ns(ascii(&self.name1)),
-            (5, _) => RDataRef::Ptr(ascii(&self.name1)),
-            (15, _) => RDataRef::Mx {
-                preference: be16(0),
-                exchange: ascii(&self.name1),
-            },
-            (16, _) => RDataRef::Txt(raw),
-            (33, _) => RDataRef::Srv {
-                priority: be16(0),
-                weight: be16(2),
-                port: be16(4),
-                target: ascii(&self.name1),
-            },
-            (6, _) => {
-                let t = raw.len() - 20;
-                RDataRef::Soa {
-                    mname: ascii(&self.name1),
-                    rname: ascii(&self.name2),
-                    times: [
-                        be32(t),
-                        be32(t + 4),
-                        be32(t + 8),
-                        be32(t + 12),
-                        be32(t + 16),
-                    ],
-                }
-            }
-            (41, _) => RDataRef::Opt(raw),
-            _ => RDataRef::Other(rdlen as u16),
+            let (n1, n2, known) = (&mut self.name1, &mut self.name2, &mut self.known);
+            general_rdata(cur.msg, start, end, rtype, V::ALL_NAMES, [n1, n2], known)?
         };
         cur.pos = end;
         v.record(
@@ -725,6 +591,135 @@ impl Parser {
         );
         Ok(())
     }
+}
+
+/// The data of a record of type `rtype` at `msg[start..end]`, its layout checked (and its
+/// names spelled out, where the visitor wants them: all when `all`, else those of
+/// CNAMEs). The data must end exactly at `end`.
+fn general_rdata<'s>(
+    msg: &'s [u8],
+    start: usize,
+    end: usize,
+    rtype: u16,
+    all: bool,
+    [n1, n2]: [&'s mut Vec<u8>; 2],
+    known: &mut KnownNames,
+) -> Result<RDataRef<'s>, DnsError> {
+    let rdlen = end - start;
+    let bad = DnsError::BadRdata { at: start, rtype };
+    // Names inside record data may point anywhere before them, so the cursor spans the
+    // whole message; it must end exactly at `end`.
+    let mut rd = Cursor { msg, pos: start };
+    n1.clear();
+    n2.clear();
+    // A name of the record data, spelled out only when the visitor wants it.
+    let mut name = |pos: usize, out: &mut Vec<u8>, wanted: bool| {
+        if wanted {
+            read_name_noted(msg, pos, out, known)
+        } else {
+            skip_name_noted(msg, pos, known)
+        }
+    };
+    let kind = (|| -> Result<u8, DnsError> {
+        Ok(match rtype {
+            1 => {
+                rd.take(4)?;
+                1
+            }
+            28 => {
+                rd.take(16)?;
+                28
+            }
+            5 | 2 | 12 => {
+                rd.pos = name(rd.pos, n1, all || rtype == 5)?;
+                5
+            }
+            15 => {
+                rd.u16()?;
+                rd.pos = name(rd.pos, n1, all)?;
+                15
+            }
+            16 => {
+                while rd.pos < end {
+                    let n = rd.u8()? as usize;
+                    rd.take(n)?;
+                }
+                16
+            }
+            33 => {
+                rd.take(6)?;
+                rd.pos = name(rd.pos, n1, all)?;
+                33
+            }
+            6 => {
+                rd.pos = name(rd.pos, n1, all)?;
+                rd.pos = name(rd.pos, n2, all)?;
+                rd.take(20)?;
+                6
+            }
+            41 => {
+                while rd.pos < end {
+                    rd.u16()?;
+                    let n = rd.u16()? as usize;
+                    rd.take(n)?;
+                }
+                41
+            }
+            _ => {
+                rd.pos = end;
+                0
+            }
+        })
+    })()
+    .map_err(|e| match e {
+        DnsError::Truncated { .. } => bad,
+        other => other,
+    })?;
+    if rd.pos != end {
+        return Err(bad);
+    }
+    let (n1, n2): (&'s Vec<u8>, &'s Vec<u8>) = (n1, n2);
+    let raw = &msg[start..end];
+    let be16 = |at: usize| u16::from_be_bytes([raw[at], raw[at + 1]]);
+    let be32 = |at: usize| u32::from_be_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+    Ok(match (kind, rtype) {
+        (1, _) => RDataRef::A(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3])),
+        (28, _) => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&raw[..16]);
+            RDataRef::Aaaa(Ipv6Addr::from(b))
+        }
+        (5, 5) => RDataRef::Cname(ascii(n1)),
+        (5, 2) => RDataRef::Ns(ascii(n1)),
+        (5, _) => RDataRef::Ptr(ascii(n1)),
+        (15, _) => RDataRef::Mx {
+            preference: be16(0),
+            exchange: ascii(n1),
+        },
+        (16, _) => RDataRef::Txt(raw),
+        (33, _) => RDataRef::Srv {
+            priority: be16(0),
+            weight: be16(2),
+            port: be16(4),
+            target: ascii(n1),
+        },
+        (6, _) => {
+            let t = raw.len() - 20;
+            RDataRef::Soa {
+                mname: ascii(n1),
+                rname: ascii(n2),
+                times: [
+                    be32(t),
+                    be32(t + 4),
+                    be32(t + 8),
+                    be32(t + 12),
+                    be32(t + 16),
+                ],
+            }
+        }
+        (41, _) => RDataRef::Opt(raw),
+        _ => RDataRef::Other(rdlen as u16),
+    })
 }
 
 /// Reads the (possibly compressed) name at `pos` into `out` in presentation form, and returns

@@ -145,6 +145,46 @@ fn two_digits(v: u32) -> [u8; 2] {
     [DIGITS2[i], DIGITS2[i + 1]]
 }
 
+/// A short text kept twice: in a vector, and in a fixed-size array that is copied whole into
+/// rows when the text fits in it (stores, no call to `memcpy`), before the row's length moves
+/// past the text only.
+#[derive(Debug, Default)]
+struct Head {
+    text: Vec<u8>,
+    fixed: [u8; 32],
+}
+
+impl Head {
+    /// Replaces the text by what `build` writes into the emptied vector.
+    fn set(&mut self, build: impl FnOnce(&mut Vec<u8>)) {
+        self.text.clear();
+        build(&mut self.text);
+        if let Some(f) = self.fixed.get_mut(..self.text.len()) {
+            f.copy_from_slice(&self.text);
+        }
+    }
+
+    /// Rewrites the text's last two bytes (the caller knows it has two).
+    fn set_last_two(&mut self, d: [u8; 2]) {
+        let n = self.text.len();
+        self.text[n - 2..].copy_from_slice(&d);
+        if let Some(f) = self.fixed.get_mut(n - 2..n) {
+            f.copy_from_slice(&d);
+        }
+    }
+
+    /// Writes the text into a row.
+    #[inline(always)]
+    fn put(&self, row: &mut Row<'_>) {
+        let n = self.text.len();
+        if n <= self.fixed.len() {
+            row.fixed(&self.fixed, n);
+        } else {
+            row.bytes(&self.text);
+        }
+    }
+}
+
 /// tshark's `frame.time` in UTC, `Nov 25, 2026 09:38:00.033394000 UTC`: the text up to the
 /// seconds is formatted once per minute and its seconds rewritten once per second; only the
 /// fraction is written for every row.
@@ -155,14 +195,10 @@ pub(super) struct FrameTime {
     /// Whether the text was formatted from `sec` (not the fallback for times out of range).
     exact: bool,
     /// `Nov 25, 2026 09:38:00` (day of month space-padded to two characters, as tshark does).
-    text: Vec<u8>,
+    text: Head,
     /// The text as a CSV field begins: `"Nov 25, 2026 09:38:00` when the whole field needs
     /// quotes (the comma after the day: always, in practice), else as `text`.
-    csv: Vec<u8>,
-    /// `csv` in a fixed-size array, copied whole into rows (when it fits).
-    csv_fixed: [u8; 32],
-    /// `text` in a fixed-size array, likewise.
-    text_fixed: [u8; 32],
+    csv: Head,
     quoted: bool,
     /// `,SECONDS,`: the `unix_tstamp` CSV field that follows `frame_time`, with both
     /// separators, in its first `epoch_len` bytes.
@@ -179,20 +215,11 @@ impl FrameTime {
         let same_minute = self
             .sec
             .is_some_and(|s| s.div_euclid(60) == sec.div_euclid(60));
-        if same_minute && self.exact && self.text.len() >= 2 && self.csv.len() >= 2 {
+        if same_minute && self.exact && self.text.text.len() >= 2 && self.csv.text.len() >= 2 {
             // `%S` ends the text: two digits.
             let d = two_digits(sec.rem_euclid(60) as u32);
-            let n = self.text.len();
-            self.text[n - 2..].copy_from_slice(&d);
-            let n = self.csv.len();
-            self.csv[n - 2..].copy_from_slice(&d);
-            if n <= self.csv_fixed.len() {
-                self.csv_fixed[n - 2..n].copy_from_slice(&d);
-            }
-            let n = self.text.len();
-            if n <= self.text_fixed.len() {
-                self.text_fixed[n - 2..n].copy_from_slice(&d);
-            }
+            self.text.set_last_two(d);
+            self.csv.set_last_two(d);
         } else {
             let dt = DateTime::from_timestamp(sec, 0);
             self.exact = dt.is_some();
@@ -200,21 +227,17 @@ impl FrameTime {
                 Some(dt) => dt.format("%b %e, %Y %H:%M:%S").to_string(),
                 None => "Jan  1, 1970 00:00:00".to_string(),
             };
-            self.text.clear();
-            self.text.extend_from_slice(text.as_bytes());
-            self.csv.clear();
-            csv_writer::field(&mut self.csv, &self.text);
-            self.quoted = self.csv.first() == Some(&b'"');
-            if self.quoted {
-                // The fraction and ` UTC` follow before the closing quote.
-                self.csv.pop();
-            }
-            if let Some(f) = self.csv_fixed.get_mut(..self.csv.len()) {
-                f.copy_from_slice(&self.csv);
-            }
-            if let Some(f) = self.text_fixed.get_mut(..self.text.len()) {
-                f.copy_from_slice(&self.text);
-            }
+            self.text.set(|t| t.extend_from_slice(text.as_bytes()));
+            let mut quoted = false;
+            self.csv.set(|c| {
+                csv_writer::field(c, text.as_bytes());
+                quoted = c.first() == Some(&b'"');
+                if quoted {
+                    // The fraction and ` UTC` follow before the closing quote.
+                    c.pop();
+                }
+            });
+            self.quoted = quoted;
         }
         self.sec = Some(sec);
         let mut digits = itoa::Buffer::new();
@@ -251,15 +274,7 @@ impl FrameTime {
     /// Appends the time as text.
     pub(super) fn push(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         self.at(sec);
-        let n = self.text.len();
-        if n <= self.text_fixed.len() {
-            // Fixed-size copies (stores, no call to `memcpy`), then the length.
-            let at = out.len();
-            out.extend_from_slice(&self.text_fixed);
-            out.truncate(at + n);
-        } else {
-            out.extend_from_slice(&self.text);
-        }
+        out.extend_from_slice(&self.text.text);
         out.extend_from_slice(&Self::tail(nsec));
     }
 
@@ -267,24 +282,14 @@ impl FrameTime {
     #[inline]
     fn put_text(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
         self.at(sec);
-        let n = self.text.len();
-        if n <= self.text_fixed.len() {
-            row.fixed(&self.text_fixed, n);
-        } else {
-            row.bytes(&self.text);
-        }
+        self.text.put(row);
         row.word(Self::tail_word(nsec), 14);
     }
 
     /// Writes the time as a CSV field.
     fn put_csv(&mut self, row: &mut Row<'_>, sec: i64, nsec: u32) {
         self.at(sec);
-        let n = self.csv.len();
-        if n <= self.csv_fixed.len() {
-            row.fixed(&self.csv_fixed, n);
-        } else {
-            row.bytes(&self.csv);
-        }
+        self.csv.put(row);
         row.word(Self::tail_word(nsec), 14);
         if self.quoted {
             row.byte(b'"');
