@@ -162,6 +162,33 @@ impl Pairs {
     fn entity(&self, p: (u32, u32)) -> u64 {
         pair(p.0, p.1)
     }
+    /// Row `i`'s (client, host) and what a detector's `flagged` holds for that pair, if the
+    /// pair is flagged.
+    fn flagged<'m, T>(
+        &self,
+        c: &Cols<'_>,
+        i: usize,
+        flagged: &'m FxHashMap<u64, T>,
+    ) -> Option<((u32, u32), &'m T)> {
+        let p = self.lookup(c, i)?;
+        flagged.get(&self.entity(p)).map(|t| (p, t))
+    }
+    /// Row `i`'s flag: `strength` of what `flagged` holds for its pair, none if the pair is
+    /// not flagged.
+    fn flag<T>(
+        &self,
+        c: &Cols<'_>,
+        i: usize,
+        flagged: &FxHashMap<u64, T>,
+        strength: impl Fn(&T) -> f64,
+    ) -> Flag {
+        self.flagged(c, i, flagged)
+            .map_or(Flag::NONE, |(p, t)| Flag::new(strength(t), self.entity(p)))
+    }
+    /// The names of a pair's host and client.
+    fn names(&self, p: (u32, u32)) -> (&str, &str) {
+        (self.hosts.name(p.1), self.clients.name(p.0))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,31 +290,20 @@ impl Detector for ProxyBeaconDetector {
         let c = Cols::new(batch)?;
         Ok((0..batch.num_rows())
             .map(|i| {
-                let Some(p) = self.pairs.lookup(&c, i) else {
-                    return Flag::NONE;
-                };
-                let key = self.pairs.entity(p);
-                match self.flagged.get(&key) {
-                    // A regular caller of a rare host is strong evidence on its own.
-                    Some((b, _)) => Flag::new(
-                        strength(
-                            2.0 + (b.score - self.min_score) / (1.0 - self.min_score).max(1e-9)
-                                * 4.0,
-                        ),
-                        key,
-                    ),
-                    None => Flag::NONE,
-                }
+                // A regular caller of a rare host is strong evidence on its own.
+                self.pairs.flag(&c, i, &self.flagged, |(b, _)| {
+                    strength(
+                        2.0 + (b.score - self.min_score) / (1.0 - self.min_score).max(1e-9) * 4.0,
+                    )
+                })
             })
             .collect())
     }
 
     fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
         let c = Cols::new(batch)?;
-        let Some(p) = self.pairs.lookup(&c, row) else {
-            return Ok(None);
-        };
-        Ok(self.flagged.get(&self.pairs.entity(p)).map(|(b, ua)| {
+        Ok(self.pairs.flagged(&c, row, &self.flagged).map(|(p, (b, ua))| {
+            let (host, client) = self.pairs.names(p);
             let ua = match ua {
                 0 => String::new(),
                 1 => ", UA seen on 1 client".into(),
@@ -295,8 +311,8 @@ impl Detector for ProxyBeaconDetector {
             };
             format!(
                 "beacon to {} from {}: {} requests every {:.0} s ± {:.0} s, responses {} ± {}{ua}",
-                self.pairs.hosts.name(p.1),
-                self.pairs.clients.name(p.0),
+                host,
+                client,
                 b.count,
                 b.interval,
                 b.interval_mad,
@@ -529,13 +545,10 @@ impl Detector for LongUriDetector {
         let c = Cols::new(batch)?;
         Ok((0..batch.num_rows())
             .map(|i| {
-                let Some(p) = self.pairs.lookup(&c, i) else {
+                let Some((p, _)) = self.pairs.flagged(&c, i, &self.flagged) else {
                     return Flag::NONE;
                 };
                 let key = self.pairs.entity(p);
-                if !self.flagged.contains_key(&key) {
-                    return Flag::NONE;
-                }
                 match self.measure(&c, i) {
                     Some((len, e)) => Flag::new(
                         strength(
@@ -551,14 +564,12 @@ impl Detector for LongUriDetector {
 
     fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
         let c = Cols::new(batch)?;
-        let Some(p) = self.pairs.lookup(&c, row) else {
-            return Ok(None);
-        };
-        Ok(self.flagged.get(&self.pairs.entity(p)).map(|s| {
+        Ok(self.pairs.flagged(&c, row, &self.flagged).map(|(p, s)| {
+            let (host, client) = self.pairs.names(p);
             format!(
                 "long high-entropy URIs to {} from {}: {} requests, up to {} characters, entropy up to {:.1} bits/char",
-                self.pairs.hosts.name(p.1),
-                self.pairs.clients.name(p.0),
+                host,
+                client,
                 s.0,
                 s.1,
                 s.2
@@ -636,28 +647,20 @@ impl Detector for ProxyUploadDetector {
                 if !is_upload(Cols::opt(c.method, i)) {
                     return Flag::NONE;
                 }
-                let Some(p) = self.pairs.lookup(&c, i) else {
-                    return Flag::NONE;
-                };
-                let key = self.pairs.entity(p);
-                match self.flagged.get(&key) {
-                    Some(t) => Flag::new(strength(t.0 / self.min_bytes), key),
-                    None => Flag::NONE,
-                }
+                self.pairs
+                    .flag(&c, i, &self.flagged, |t| strength(t.0 / self.min_bytes))
             })
             .collect())
     }
 
     fn reason(&self, batch: &RecordBatch, row: usize) -> Result<Option<String>, FeatureError> {
         let c = Cols::new(batch)?;
-        let Some(p) = self.pairs.lookup(&c, row) else {
-            return Ok(None);
-        };
-        Ok(self.flagged.get(&self.pairs.entity(p)).map(|t| {
+        Ok(self.pairs.flagged(&c, row, &self.flagged).map(|(p, t)| {
+            let (host, client) = self.pairs.names(p);
             format!(
                 "upload to rare host {} from {}: {} in {} POST/PUT requests (host seen from {} client(s))",
-                self.pairs.hosts.name(p.1),
-                self.pairs.clients.name(p.0),
+                host,
+                client,
                 human_bytes(t.0),
                 t.1,
                 self.pairs.host_clients.count(p.1)
@@ -744,15 +747,10 @@ impl Detector for RareDownloadDetector {
                 if !is_executable(&c, i) {
                     return Flag::NONE;
                 }
-                let Some(p) = self.pairs.lookup(&c, i) else {
-                    return Flag::NONE;
-                };
-                let key = self.pairs.entity(p);
-                match self.flagged.get(&key) {
-                    // One executable from a host nobody else visits is worth a look.
-                    Some(s) => Flag::new(strength(3.0 + (s.1 / 1e5).log10().max(0.0)), key),
-                    None => Flag::NONE,
-                }
+                // One executable from a host nobody else visits is worth a look.
+                self.pairs.flag(&c, i, &self.flagged, |s| {
+                    strength(3.0 + (s.1 / 1e5).log10().max(0.0))
+                })
             })
             .collect())
     }
@@ -762,14 +760,12 @@ impl Detector for RareDownloadDetector {
         if !is_executable(&c, row) {
             return Ok(None);
         }
-        let Some(p) = self.pairs.lookup(&c, row) else {
-            return Ok(None);
-        };
-        Ok(self.flagged.get(&self.pairs.entity(p)).map(|s| {
+        Ok(self.pairs.flagged(&c, row, &self.flagged).map(|(p, s)| {
+            let (host, client) = self.pairs.names(p);
             format!(
                 "executable download from rare host {} by {}: {} download(s), {} ({})",
-                self.pairs.hosts.name(p.1),
-                self.pairs.clients.name(p.0),
+                host,
+                client,
                 s.0,
                 human_bytes(s.1),
                 Cols::opt(c.ctype, row).unwrap_or("no content type")
