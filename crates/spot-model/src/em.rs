@@ -17,32 +17,14 @@ use crate::fitted::{normalized_columns, normalized_rows};
 use crate::likelihood::{self, Convergence};
 use crate::transpose::Transpose;
 use crate::warm::Warm;
-use crate::{FittedModel, Iteration, LdaConfig, ModelError, Optimizer, TopicModel, rng};
+use crate::{FittedModel, Iteration, ModelError, Optimizer, TopicModel, rng};
 
-/// Spark-compatible EM LDA (Apache Spot's default optimizer).
-#[derive(Debug, Clone)]
-pub struct EmLda {
-    config: LdaConfig,
-}
-
-impl Default for EmLda {
-    fn default() -> Self {
-        EmLda::new(LdaConfig::default())
-    }
-}
-
-impl EmLda {
-    /// An engine with these hyper-parameters (`config.optimizer` is set to `em`).
-    pub fn new(mut config: LdaConfig) -> Self {
-        config.optimizer = Optimizer::Em;
-        EmLda { config }
-    }
-
-    /// The hyper-parameters.
-    pub fn config(&self) -> &LdaConfig {
-        &self.config
-    }
-}
+lda_engine!(
+    /// Spark-compatible EM LDA (Apache Spot's default optimizer).
+    EmLda,
+    Optimizer::Em,
+    "em"
+);
 
 /// Adds `count · gamma` for one token to `acc`, normalizing gamma on the way.
 #[inline]
@@ -201,6 +183,7 @@ impl TopicModel for EmLda {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LdaConfig;
     use spot_features::CorpusBuilder;
 
     fn corpus() -> Corpus {

@@ -58,30 +58,12 @@ use crate::likelihood::{self, Convergence};
 use crate::warm::Warm;
 use crate::{FittedModel, Iteration, LdaConfig, ModelError, Optimizer, TopicModel, rng};
 
-/// Collapsed Gibbs LDA (`gibbs`).
-#[derive(Debug, Clone)]
-pub struct GibbsLda {
-    config: LdaConfig,
-}
-
-impl Default for GibbsLda {
-    fn default() -> Self {
-        GibbsLda::new(LdaConfig::default())
-    }
-}
-
-impl GibbsLda {
-    /// An engine with these hyper-parameters (`config.optimizer` is set to `gibbs`).
-    pub fn new(mut config: LdaConfig) -> Self {
-        config.optimizer = Optimizer::Gibbs;
-        GibbsLda { config }
-    }
-
-    /// The hyper-parameters.
-    pub fn config(&self) -> &LdaConfig {
-        &self.config
-    }
-}
+lda_engine!(
+    /// Collapsed Gibbs LDA (`gibbs`).
+    GibbsLda,
+    Optimizer::Gibbs,
+    "gibbs"
+);
 
 /// Up to this many topics a sweep draws from the full conditional (K multiply-adds per token,
 /// no branches, every count array dense); above it, from SparseLDA's buckets, whose cost follows

@@ -61,6 +61,41 @@
 // Numeric kernels index several arrays in step; index loops read clearer there than zips.
 #![allow(clippy::needless_range_loop)]
 
+/// Declares an engine: a type that holds its hyper-parameters, with `optimizer` always its own,
+/// built by `new(config)` or `default()` (Apache Spot's values) and read back by `config()`.
+macro_rules! lda_engine {
+    ($(#[$doc:meta])* $name:ident, $optimizer:expr, $label:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            config: $crate::LdaConfig,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new($crate::LdaConfig::default())
+            }
+        }
+
+        impl $name {
+            #[doc = concat!(
+                "An engine with these hyper-parameters (`config.optimizer` is set to `",
+                $label,
+                "`)."
+            )]
+            pub fn new(mut config: $crate::LdaConfig) -> Self {
+                config.optimizer = $optimizer;
+                $name { config }
+            }
+
+            /// The hyper-parameters.
+            pub fn config(&self) -> &$crate::LdaConfig {
+                &self.config
+            }
+        }
+    };
+}
+
 mod config;
 mod em;
 mod fitted;

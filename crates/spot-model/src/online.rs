@@ -25,36 +25,18 @@ use crate::likelihood::{self, Convergence};
 use crate::special::{digamma, trigamma};
 use crate::transpose::Transpose;
 use crate::warm::Warm;
-use crate::{FittedModel, Iteration, LdaConfig, ModelError, Optimizer, TopicModel, rng};
+use crate::{FittedModel, Iteration, ModelError, Optimizer, TopicModel, rng};
 
 const GAMMA_SHAPE: f64 = 100.0;
 const MAX_INNER: usize = 100;
 const INNER_TOL: f64 = 1e-3;
 
-/// Online variational Bayes LDA (Spark's `online` optimizer).
-#[derive(Debug, Clone)]
-pub struct OnlineLda {
-    config: LdaConfig,
-}
-
-impl Default for OnlineLda {
-    fn default() -> Self {
-        OnlineLda::new(LdaConfig::default())
-    }
-}
-
-impl OnlineLda {
-    /// An engine with these hyper-parameters (`config.optimizer` is set to `online`).
-    pub fn new(mut config: LdaConfig) -> Self {
-        config.optimizer = Optimizer::Online;
-        OnlineLda { config }
-    }
-
-    /// The hyper-parameters.
-    pub fn config(&self) -> &LdaConfig {
-        &self.config
-    }
-}
+lda_engine!(
+    /// Online variational Bayes LDA (Spark's `online` optimizer).
+    OnlineLda,
+    Optimizer::Online,
+    "online"
+);
 
 /// `exp(ψ(x_k) − ψ(Σ x))` for one vector.
 fn exp_dirichlet_expectation(x: &[f64], out: &mut [f64]) {
@@ -336,8 +318,8 @@ impl TopicModel for OnlineLda {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::OnlineConfig;
     use crate::synthetic::{PlantedConfig, planted};
+    use crate::{LdaConfig, OnlineConfig};
 
     #[test]
     fn alpha_optimisation_learns_a_positive_asymmetric_alpha() {
