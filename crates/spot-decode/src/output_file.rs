@@ -54,11 +54,6 @@ impl OutputFile {
         })
     }
 
-    /// The file, for what [`Write`] does not offer (its metadata, `sync_all`).
-    pub fn get_ref(&self) -> &File {
-        &self.file
-    }
-
     /// Hands the windows completed since the last call to the disk, waits for those `LAG`
     /// windows behind and drops them from the cache.
     #[cold]

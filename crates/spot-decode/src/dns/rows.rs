@@ -150,24 +150,24 @@ fn two_digits(v: u32) -> [u8; 2] {
 /// past the text only.
 #[derive(Debug, Default)]
 struct Head {
-    text: Vec<u8>,
+    bytes: Vec<u8>,
     fixed: [u8; 32],
 }
 
 impl Head {
     /// Replaces the text by what `build` writes into the emptied vector.
     fn set(&mut self, build: impl FnOnce(&mut Vec<u8>)) {
-        self.text.clear();
-        build(&mut self.text);
-        if let Some(f) = self.fixed.get_mut(..self.text.len()) {
-            f.copy_from_slice(&self.text);
+        self.bytes.clear();
+        build(&mut self.bytes);
+        if let Some(f) = self.fixed.get_mut(..self.bytes.len()) {
+            f.copy_from_slice(&self.bytes);
         }
     }
 
     /// Rewrites the text's last two bytes (the caller knows it has two).
     fn set_last_two(&mut self, d: [u8; 2]) {
-        let n = self.text.len();
-        self.text[n - 2..].copy_from_slice(&d);
+        let n = self.bytes.len();
+        self.bytes[n - 2..].copy_from_slice(&d);
         if let Some(f) = self.fixed.get_mut(n - 2..n) {
             f.copy_from_slice(&d);
         }
@@ -176,11 +176,11 @@ impl Head {
     /// Writes the text into a row.
     #[inline(always)]
     fn put(&self, row: &mut Row<'_>) {
-        let n = self.text.len();
+        let n = self.bytes.len();
         if n <= self.fixed.len() {
             row.fixed(&self.fixed, n);
         } else {
-            row.bytes(&self.text);
+            row.bytes(&self.bytes);
         }
     }
 }
@@ -215,7 +215,7 @@ impl FrameTime {
         let same_minute = self
             .sec
             .is_some_and(|s| s.div_euclid(60) == sec.div_euclid(60));
-        if same_minute && self.exact && self.text.text.len() >= 2 && self.csv.text.len() >= 2 {
+        if same_minute && self.exact && self.text.bytes.len() >= 2 && self.csv.bytes.len() >= 2 {
             // `%S` ends the text: two digits.
             let d = two_digits(sec.rem_euclid(60) as u32);
             self.text.set_last_two(d);
@@ -274,7 +274,7 @@ impl FrameTime {
     /// Appends the time as text.
     pub(super) fn push(&mut self, out: &mut Vec<u8>, sec: i64, nsec: u32) {
         self.at(sec);
-        out.extend_from_slice(&self.text.text);
+        out.extend_from_slice(&self.text.bytes);
         out.extend_from_slice(&Self::tail(nsec));
     }
 
